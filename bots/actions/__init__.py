@@ -1,0 +1,8 @@
+"""Step libraries, one module per action family. Importing this package fills the registry.
+
+Imported explicitly (not discovered through entry points) so a frozen build finds them all.
+"""
+
+from bots.actions import browser, control, excel
+
+__all__ = ["browser", "control", "excel"]

@@ -1,0 +1,306 @@
+"""Browser steps (Playwright): open, goto, fill, select, check, click, press, wait_for,
+expect_text, read_text, screenshot, download, upload, close.
+
+Elements are named from the system's selector map (``画面.要素``); a raw locator mapping
+(``{css: "#x"}``) works too, but ``validate`` warns about it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from bots.engine.context import StepContext
+from bots.engine.registry import NoParams, Params, action
+from bots.errors import ExpectationFailed, InputRecordError
+from bots.i18n import tr
+from bots.run.folder import safe_name
+from bots.selectors.model import Candidate
+
+TargetRef = str | Candidate
+
+
+def as_text(value: Any) -> str:
+    """How a value is typed into a field: dates as YYYY-MM-DD, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class TargetParams(Params):
+    shorthand: ClassVar[str | None] = "target"
+    target_fields: ClassVar[tuple[str, ...]] = ("target",)
+
+    target: TargetRef
+    system: str | None = None
+
+
+class OpenParams(Params):
+    shorthand: ClassVar[str | None] = "system"
+
+    system: str | None = None
+    url: str | None = None
+
+
+@action("browser.open", OpenParams)
+def open_(ctx: StepContext, p: OpenParams) -> None:
+    """Open a browser page on a target system (its ``base_url``), optionally at ``url``.
+
+    ``- browser.open: {system: demo_web, url: /login}``
+    """
+    session = ctx.browser(p.system)
+    if p.url:
+        session.goto(str(p.url), ctx.timeout_ms)
+
+
+class GotoParams(Params):
+    shorthand: ClassVar[str | None] = "url"
+
+    url: str
+    system: str | None = None
+
+
+@action("browser.goto", GotoParams)
+def goto(ctx: StepContext, p: GotoParams) -> None:
+    """Go to a URL (relative to the system's ``base_url``).
+
+    ``- browser.goto: /entry``
+    """
+    ctx.browser(p.system).goto(str(p.url), ctx.timeout_ms)
+
+
+class FillParams(TargetParams):
+    shorthand: ClassVar[str | None] = None
+
+    value: Any
+
+
+@action("browser.fill", FillParams)
+def fill(ctx: StepContext, p: FillParams) -> None:
+    """Type a value into a text field (replacing what is there).
+
+    ``- browser.fill: {target: 申請入力.氏名, value: "{{ record.氏名 }}"}``
+    """
+    text = as_text(p.value)
+    ctx.browser(p.system).act(p.target, tr("入力", "fill"), ctx.timeout_ms,
+                              lambda loc: loc.fill(text, timeout=ctx.timeout_ms))
+
+
+class SelectParams(TargetParams):
+    shorthand: ClassVar[str | None] = None
+
+    value: Any = None
+    label: Any = None
+
+
+@action("browser.select", SelectParams)
+def select(ctx: StepContext, p: SelectParams) -> None:
+    """Choose an option of a drop-down by its visible label (or its value).
+
+    ``- browser.select: {target: 申請入力.性別, label: "{{ record.性別 }}"}``
+    """
+    if (p.value is None) == (p.label is None):
+        raise InputRecordError(tr("select には value か label のどちらか一つを指定します", "give either value or label"))
+    session = ctx.browser(p.system)
+    if p.label is not None:
+        label = as_text(p.label)
+        session.act(p.target, tr("選択", "select"), ctx.timeout_ms,
+                    lambda loc: loc.select_option(label=label, timeout=ctx.timeout_ms))
+    else:
+        value = as_text(p.value)
+        session.act(p.target, tr("選択", "select"), ctx.timeout_ms,
+                    lambda loc: loc.select_option(value=value, timeout=ctx.timeout_ms))
+
+
+class CheckParams(TargetParams):
+    checked: Any = True
+
+
+@action("browser.check", CheckParams)
+def check(ctx: StepContext, p: CheckParams) -> None:
+    """Tick (or untick, ``checked: false``) a checkbox or radio button.
+
+    ``- browser.check: 申請入力.同意``
+    """
+    wanted = p.checked if isinstance(p.checked, bool) else str(p.checked).strip().lower() in {"true", "1", "はい", "yes"}
+    ctx.browser(p.system).act(p.target, tr("チェック", "check"), ctx.timeout_ms,
+                              lambda loc: loc.set_checked(wanted, timeout=ctx.timeout_ms))
+
+
+@action("browser.click", TargetParams)
+def click(ctx: StepContext, p: TargetParams) -> None:
+    """Click a button or link. Mark the final submit with ``commit: true``.
+
+    ``- browser.click: 申請入力.確認へ``
+    """
+    ctx.browser(p.system).act(p.target, tr("クリック", "click"), ctx.timeout_ms,
+                              lambda loc: loc.click(timeout=ctx.timeout_ms))
+
+
+class PressParams(Params):
+    shorthand: ClassVar[str | None] = "key"
+    target_fields: ClassVar[tuple[str, ...]] = ("target",)
+
+    key: str
+    target: TargetRef | None = None
+    system: str | None = None
+
+
+@action("browser.press", PressParams)
+def press(ctx: StepContext, p: PressParams) -> None:
+    """Press a key (``Enter``, ``Tab``, ``Control+A``) on an element or the page.
+
+    ``- browser.press: {target: 検索.氏名, key: Enter}``
+    """
+    session = ctx.browser(p.system)
+    if p.target is None:
+        session.page.keyboard.press(p.key)
+        return
+    session.act(p.target, tr("キー入力", "press"), ctx.timeout_ms, lambda loc: loc.press(p.key, timeout=ctx.timeout_ms))
+
+
+class WaitForParams(TargetParams):
+    state: Literal["visible", "hidden", "attached", "detached"] = "visible"
+
+
+@action("browser.wait_for", WaitForParams)
+def wait_for(ctx: StepContext, p: WaitForParams) -> None:
+    """Wait until an element shows (the next screen has arrived). An error page or validation
+    message shown instead fails the step at once.
+
+    ``- browser.wait_for: 確認.登録``
+    """
+    ctx.browser(p.system).wait_for_screen(p.target, ctx.timeout_ms, p.state)
+
+
+class ExpectTextParams(TargetParams):
+    shorthand: ClassVar[str | None] = None
+
+    text: Any = None
+    pattern: str | None = None
+
+
+@action("browser.expect_text", ExpectTextParams)
+def expect_text(ctx: StepContext, p: ExpectTextParams) -> None:
+    """Check that an element shows a text (contains ``text``, or matches ``pattern``).
+
+    ``- browser.expect_text: {target: 確認.氏名, text: "{{ record.氏名 }}"}``
+    """
+    session = ctx.browser(p.system)
+    actual = session.act(p.target, tr("文字の確認", "expect text"), ctx.timeout_ms,
+                         lambda loc: loc.first.inner_text(timeout=ctx.timeout_ms))
+    ok = re.search(p.pattern, actual) is not None if p.pattern else as_text(p.text) in actual
+    if not ok:
+        raise ExpectationFailed(tr("{t} の表示が違います: 期待 {e!r}、実際 {a!r}", "{t} shows {a!r}, expected {e!r}",
+                                   t=session.describe(p.target), e=p.pattern or as_text(p.text), a=actual))
+
+
+class ReadTextParams(TargetParams):
+    shorthand: ClassVar[str | None] = None
+
+    into: str
+    pattern: str | None = None
+
+    def assigned_names(self) -> list[str]:
+        return [self.into]
+
+
+@action("browser.read_text", ReadTextParams)
+def read_text(ctx: StepContext, p: ReadTextParams) -> None:
+    """Read an element's text into ``vars.<into>`` (first group of ``pattern`` if given).
+
+    ``- browser.read_text: {target: 完了.受付番号, into: 受付番号}``
+    """
+    session = ctx.browser(p.system)
+    text = session.act(p.target, tr("読み取り", "read"), ctx.timeout_ms,
+                       lambda loc: loc.first.inner_text(timeout=ctx.timeout_ms)).strip()
+    if p.pattern:
+        match = re.search(p.pattern, text)
+        if match is None:
+            raise ExpectationFailed(tr("{t} の文字 {a!r} が形式 {p} に合いません", "{t} text {a!r} does not match {p}",
+                                       t=session.describe(p.target), a=text, p=p.pattern))
+        text = match.group(1) if match.groups() else match.group(0)
+    ctx.vars[p.into] = text
+
+
+class ScreenshotParams(Params):
+    shorthand: ClassVar[str | None] = "name"
+
+    name: str = "screen"
+    system: str | None = None
+
+
+@action("browser.screenshot", ScreenshotParams)
+def screenshot(ctx: StepContext, p: ScreenshotParams) -> None:
+    """Save a screenshot into the run folder (password fields masked).
+
+    ``- browser.screenshot: 完了画面``
+    """
+    ctx.browser(p.system).screenshot(ctx.run.info.folder / "screenshots" / f"{safe_name(str(p.name))}.png")
+
+
+class DownloadParams(TargetParams):
+    shorthand: ClassVar[str | None] = None
+
+    save_as: str | None = None
+    into: str | None = None
+
+    def assigned_names(self) -> list[str]:
+        return [self.into] if self.into else []
+
+
+@action("browser.download", DownloadParams)
+def download(ctx: StepContext, p: DownloadParams) -> None:
+    """Click a link that downloads a file; save it in the run folder (``vars.<into>`` = path).
+
+    ``- browser.download: {target: メニュー.CSV出力, into: csv_path}``
+    """
+    session = ctx.browser(p.system)
+
+    def click_and_save(loc: Any) -> Path:
+        with session.page.expect_download(timeout=ctx.timeout_ms) as info:
+            loc.click(timeout=ctx.timeout_ms)
+        item = info.value
+        folder = ctx.run.info.folder / "downloads"
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / (str(p.save_as) if p.save_as else item.suggested_filename)
+        item.save_as(dest)
+        return dest
+
+    dest = session.act(p.target, tr("ダウンロード", "download"), ctx.timeout_ms, click_and_save)
+    if p.into:
+        ctx.vars[p.into] = str(dest)
+
+
+class UploadParams(TargetParams):
+    shorthand: ClassVar[str | None] = None
+
+    file: str
+
+
+@action("browser.upload", UploadParams)
+def upload(ctx: StepContext, p: UploadParams) -> None:
+    """Attach a file to a file input.
+
+    ``- browser.upload: {target: 添付.ファイル, file: "{{ inputs.attachment }}"}``
+    """
+    path = Path(str(p.file))
+    if not path.is_file():
+        raise InputRecordError(tr("添付するファイルがありません: {p}", "file to upload not found: {p}", p=path))
+    ctx.browser(p.system).act(p.target, tr("添付", "upload"), ctx.timeout_ms,
+                              lambda loc: loc.set_input_files(str(path), timeout=ctx.timeout_ms))
+
+
+@action("browser.close", NoParams)
+def close(ctx: StepContext, p: NoParams) -> None:
+    """Close the browser pages of this run.
+
+    ``- browser.close: {}``
+    """
+    ctx.run.resources.close()

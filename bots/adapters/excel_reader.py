@@ -1,0 +1,327 @@
+"""Read an Excel list of applications as :class:`SourceRecord` objects, refusing bad files up front.
+
+Everything that makes the *whole file* unusable (missing, not .xlsx, open in Excel, wrong
+sheet, missing columns, no data) raises :class:`InputFileError` from :func:`read_records`,
+before the first record is keyed. Problems of *one row* never raise: they land in
+``SourceRecord.error`` so that row goes to 失敗 and the run goes on.
+
+Decisions:
+
+* A ``~$name.xlsx`` lock file next to the input is a refusal, not a warning: the list may
+  be mid-edit. (A stale lock left by a crashed Excel must be deleted by hand.)
+* Headers lose all whitespace (``氏　名`` and ``生年\\n月日`` match ``氏名``/``生年月日``):
+  Japanese forms pad headers with spaces for alignment.
+* ``total`` is exact: a counting pass runs at open time (about 1 s per 10,000 rows, nothing
+  next to keying at ~4 records/s), and it is also what refuses a header-only sheet.
+* Merged ranges below the header are filled with their top-left value, with a note. A row
+  whose only content comes from a merge is empty. Read-only worksheets do not expose merges,
+  so they are read from the sheet XML, in the same pass that finds formulas saved without a
+  result (``<f>`` with no ``<v>``: a workbook written by a library, never opened in Excel).
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+
+from bots.errors import InputFileError
+from bots.records.coerce import coerce_value, zero_padded_width
+from bots.records.model import ColumnSpec, SourceRecord
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
+_PLAIN = ColumnSpec()
+_UNCACHED = "数式の計算結果が保存されていません（列: {}）。Excelで開いて保存し直してください"
+
+
+@dataclass(frozen=True)
+class _Cell:
+    value: Any
+    number_format: str | None
+    uncached: bool  #: a formula whose result was never saved
+
+    @property
+    def blank(self) -> bool:
+        return not self.uncached and (self.value is None or (isinstance(self.value, str) and not self.value.strip()))
+
+
+@dataclass
+class _SheetScan:
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  #: min_col, min_row, max_col, max_row
+    uncached: set[tuple[int, int]] = field(default_factory=set)  #: (row, col)
+
+
+def check_input_file(path: Path) -> None:
+    """Refuse, naming the file, what is missing, locked, unreadable or not an .xlsx at all."""
+    if not path.exists():
+        raise InputFileError(f"入力ファイルが見つかりません: {path}")
+    if not path.is_file():
+        raise InputFileError(f"入力ファイルではありません（フォルダです）: {path}")
+    if path.name.startswith("~$"):
+        raise InputFileError(f"Excelのロックファイルは入力にできません: {path}")
+    lock = path.with_name("~$" + path.name)
+    if lock.exists():
+        raise InputFileError(
+            f"Excelで開かれています（{lock.name} があります）。編集中の可能性があるため処理しません。"
+            f"Excelを閉じてから実行してください（閉じても残る場合はそのファイルを削除してください）: {path}"
+        )
+    try:
+        with path.open("rb") as src:
+            head = src.read(8)
+    except PermissionError as exc:
+        raise InputFileError(f"入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {path}") from exc
+    except OSError as exc:
+        raise InputFileError(f"入力ファイルを読み取れません（{exc.strerror}）: {path}") from exc
+    if head.startswith(_OLE_MAGIC):
+        raise InputFileError(
+            "古い形式（.xls）か、パスワード付きのExcelファイルです。パスワードを外し"
+            f"「Excelブック（.xlsx）」形式で保存し直してください: {path}"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        hint = "CSVファイルは読めません。" if path.suffix.lower() in (".csv", ".txt") or b"," in head else ""
+        raise InputFileError(
+            f"Excelファイル（.xlsx）ではありません。{hint}Excelで開き「Excelブック（.xlsx）」形式で保存し直してください: {path}"
+        )
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputFileError(f"拡張子が .xlsx ではありません（{path.suffix or '拡張子なし'}）: {path}")
+
+
+def open_workbook_checked(path: Path, sheet: str | None) -> tuple[Any, Any]:
+    """Open a read-only, cached-values workbook and its sheet (the first one when ``sheet`` is None)."""
+    check_input_file(path)
+    try:
+        wb = load_workbook(str(path), read_only=True, data_only=True)
+    except PermissionError as exc:
+        raise InputFileError(f"入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {path}") from exc
+    except Exception as exc:  # openpyxl raises KeyError, ValueError, BadZipFile… on damaged files
+        raise InputFileError(
+            f"Excelファイルとして読めません（壊れている可能性があります）: {path}（{type(exc).__name__}: {exc}）"
+        ) from exc
+    titles = [ws.title for ws in wb.worksheets]
+    if sheet is None and titles:
+        sheet = titles[0]
+    if sheet not in titles:
+        wb.close()
+        close = difflib.get_close_matches(sheet or "", titles, n=1)
+        hint = f"（もしかして「{close[0]}」？）" if close else ""
+        raise InputFileError(f"シート「{sheet}」がありません{hint}。このファイルのシート: {'、'.join(titles)}: {path}")
+    return wb, wb[sheet]
+
+
+def read_records(
+    path: Path, *, sheet: str | None = None, header_row: int = 1, columns: dict[str, ColumnSpec]
+) -> RecordReader:
+    """Check the file, sheet and header now; return a reader that streams the records."""
+    if header_row < 1:
+        raise ValueError("header_row is 1-based")
+    wb, ws = open_workbook_checked(path, sheet)
+    try:
+        return RecordReader(path, wb, ws, header_row, columns)
+    except Exception:
+        wb.close()
+        raise
+
+
+class RecordReader:
+    """The records of one sheet, streamed; use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: Path, wb: Any, ws: Any, header_row: int, columns: dict[str, ColumnSpec]) -> None:
+        self.path, self.sheet, self.header_row = path, str(ws.title), header_row
+        self._wb, self._columns = wb, columns
+        self.headers: list[str] = self._read_headers(ws)
+        self._labels = {name: _clean_header(spec.header or name) for name, spec in columns.items()}
+        self._check_declared()
+        try:
+            self._scan = _scan_sheet(path, self.sheet)
+            self.total: int | None = sum(1 for _ in self._rows())
+        except Exception as exc:  # damaged sheet XML surfaces only while streaming
+            raise InputFileError(f"シート「{self.sheet}」を読めません（壊れている可能性があります）: {path}（{exc}）") from exc
+        if self.total == 0:
+            raise InputFileError(f"データ行がありません（見出し行のみです）: {path}（シート「{self.sheet}」）")
+
+    def __iter__(self) -> Iterator[SourceRecord]:
+        index = {label: i for i, label in enumerate(self.headers)}
+        anchors: dict[tuple[int, int, int, int], _Cell] = {}
+        for count, (row, cells) in enumerate(self._rows(), start=1):
+            filled = self._fill_merges(row, cells, anchors)
+            yield self._record(count, row, cells, filled, index)
+
+    def close(self) -> None:
+        self._wb.close()
+
+    def __enter__(self) -> RecordReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _read_headers(self, ws: Any) -> list[str]:
+        first = next(ws.iter_rows(min_row=self.header_row, max_row=self.header_row, values_only=True), ())
+        names = [_clean_header(value) for value in first]
+        while names and not names[-1]:
+            names.pop()
+        if not names:
+            raise InputFileError(f"見出し行がありません（{self.header_row}行目が空です）: {self.path}（シート「{self.sheet}」）")
+        names = [name or f"{get_column_letter(i + 1)}列" for i, name in enumerate(names)]
+        seen: dict[str, str] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                raise InputFileError(
+                    f"見出しが重複しています: {name}（{seen[name]}列と{get_column_letter(i + 1)}列）: {self.path}"
+                )
+            seen[name] = get_column_letter(i + 1)
+        return names
+
+    def _check_declared(self) -> None:
+        missing = []
+        for label in self._labels.values():
+            if label not in self.headers:
+                close = difflib.get_close_matches(label, self.headers, n=1, cutoff=0.5)
+                missing.append(label + (f"（もしかして「{close[0]}」？）" if close else ""))
+        if missing:
+            raise InputFileError(
+                f"見出しに必要な列がありません: {'、'.join(missing)}。"
+                f"{self.header_row}行目の見出し: {'、'.join(self.headers)}: {self.path}"
+            )
+
+    def _rows(self) -> Iterator[tuple[int, list[_Cell]]]:
+        """Non-empty data rows as (row number, cells), before merge filling."""
+        width, uncached = len(self.headers), self._scan.uncached
+        rows = self._wb[self.sheet].iter_rows(min_row=self.header_row + 1, max_col=width)
+        for row, raw in enumerate(rows, start=self.header_row + 1):
+            cells = [_Cell(c.value, c.number_format, (row, col) in uncached) for col, c in enumerate(raw, start=1)]
+            cells += [_Cell(None, None, False)] * (width - len(cells))
+            if not all(cell.blank for cell in cells):
+                yield row, cells
+
+    def _fill_merges(self, row: int, cells: list[_Cell], anchors: dict[tuple[int, int, int, int], _Cell]) -> list[str]:
+        filled = []
+        for box in self._scan.merges:
+            min_col, min_row, max_col, max_row = box
+            if not min_row <= row <= max_row or min_row <= self.header_row or min_col > len(cells):
+                continue
+            if row == min_row:
+                anchors[box] = cells[min_col - 1]
+            anchor = anchors.get(box)
+            for col in range(min_col, min(max_col, len(cells)) + 1):
+                if anchor is not None and (row, col) != (min_row, min_col) and not anchor.blank:
+                    cells[col - 1] = anchor
+                    filled.append(self.headers[col - 1])
+        return filled
+
+    def _record(self, count: int, row: int, cells: list[_Cell], filled: list[str], index: dict[str, int]) -> SourceRecord:
+        errors: list[str] = []
+        notes: list[str] = []
+        uncached = [h for h, cell in zip(self.headers, cells, strict=True) if cell.uncached]
+        if uncached:
+            errors.append(_UNCACHED.format("、".join(uncached)))
+        values: dict[str, Any] = {}
+        for name, spec in self._columns.items():
+            label = self._labels[name]
+            cell = cells[index[label]]
+            values[name] = None
+            if cell.uncached:
+                continue
+            try:
+                values[name], fixes = coerce_value(cell.value, spec, cell.number_format)
+            except ValueError as exc:
+                errors.append(f"{label}: {exc}")
+                continue
+            notes += [f"{label}: {fix}" for fix in fixes]
+        declared = set(self._labels.values())
+        for header, cell in zip(self.headers, cells, strict=True):
+            if header not in declared and header not in values:
+                values[header] = None if cell.uncached else coerce_value(cell.value, _PLAIN)[0]
+        if filled:
+            notes.append(f"結合セルの値を補いました（列: {'、'.join(dict.fromkeys(filled))}）")
+        raw = {header: _displayed(cell) for header, cell in zip(self.headers, cells, strict=True)}
+        return SourceRecord(
+            index=count, location=f"{self.sheet}!{row}", raw=raw, values=values,
+            error=" / ".join(errors) or None, notes=notes,
+        )  # fmt: skip
+
+
+def _clean_header(value: object) -> str:
+    return "" if value is None else re.sub(r"\s+", "", str(coerce_value(value, _PLAIN)[0] or ""))
+
+
+def _displayed(cell: _Cell) -> Any:
+    """What Excel shows: a number in a ``0000000`` format keeps its zeros."""
+    width = zero_padded_width(cell.number_format)
+    if width and isinstance(cell.value, int) and not isinstance(cell.value, bool) and cell.value >= 0:
+        return str(cell.value).zfill(width)
+    return cell.value
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _rels(archive: zipfile.ZipFile, rels_part: str, base: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type, target part path) of one ``.rels`` part."""
+    out = {}
+    for rel in ET.fromstring(archive.read(rels_part)):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+        out[rel.get("Id", "")] = (rel.get("Type", ""), path)
+    return out
+
+
+def _sheet_part(archive: zipfile.ZipFile, title: str) -> str | None:
+    """The zip member holding a sheet's XML: package rels -> workbook.xml -> its rels."""
+    office = [p for t, p in _rels(archive, "_rels/.rels", "").values() if t.endswith("/officeDocument")]
+    workbook = office[0] if office else "xl/workbook.xml"
+    base, name = posixpath.split(workbook)
+    rels = _rels(archive, posixpath.join(base, "_rels", name + ".rels"), base)
+    for el in ET.fromstring(archive.read(workbook)).iter():
+        if _local(el.tag) == "sheet" and el.get("name") == title:
+            rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
+            return rels[rid][1] if rid in rels else None
+    return None
+
+
+def _scan_sheet(path: Path, title: str) -> _SheetScan:
+    """Merged ranges and formulas without a cached result, in one streaming pass over the sheet XML."""
+    scan = _SheetScan()
+    with zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, title)
+        if part is None:
+            return scan
+        row = col = 0
+        with archive.open(part) as src:
+            for event, el in ET.iterparse(src, events=("start", "end")):
+                tag = _local(el.tag)
+                if event == "start":
+                    if tag == "row":
+                        row, col = int(el.get("r") or row + 1), 0
+                    continue
+                if tag == "c":
+                    ref = el.get("r")
+                    col = column_index_from_string(coordinate_from_string(ref)[0]) if ref else col + 1
+                    kinds = {_local(child.tag): child for child in el}
+                    value = kinds.get("v")
+                    cached = (value is not None and bool(value.text)) or "is" in kinds
+                    if "f" in kinds and not cached and el.get("t") not in ("str", "inlineStr"):
+                        scan.uncached.add((row, col))
+                    el.clear()
+                elif tag == "row":
+                    el.clear()
+                elif tag == "mergeCell":
+                    min_col, min_row, max_col, max_row = range_boundaries(el.get("ref", ""))
+                    if None not in (min_col, min_row, max_col, max_row):  # whole-column ranges: not in lists
+                        scan.merges.append((min_col, min_row, max_col, max_row))
+    return scan

@@ -1,0 +1,191 @@
+"""The results workbook staff open after a run: every input row, what happened, and why.
+
+It is never written over the input list (a run must be repeatable from the same input), and
+it is saved atomically (temp file in the same folder, then ``os.replace``), so a crash or a
+power cut leaves either the previous results or the new ones, never half a workbook. Call
+:meth:`ResultsWorkbook.save` as often as you like (e.g. every N records) for progress.
+
+Strings are written as text cells (format ``@``) so 郵便番号 ``0600000``, 電話番号 and 受付番号
+keep their leading zeros when staff edit them, and a value starting with ``=`` stays text
+instead of becoming a formula (citizen data must never execute in Excel).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from bots.errors import FlowError, RunAborted
+
+STATUSES = ("成功", "失敗", "要確認", "未処理")
+STATUS_COLUMN, ERROR_COLUMN, TIME_COLUMN = "状態", "エラー内容", "処理日時"
+# Excel's own 良い / 悪い / どちらでもない cell styles, so the colours look familiar.
+_STATUS_STYLE = {
+    "成功": ("C6EFCE", "006100"),
+    "失敗": ("FFC7CE", "9C0006"),
+    "要確認": ("FFEB9C", "9C5700"),
+}
+_MIN_WIDTH, _MAX_WIDTH = 6, 60
+
+
+class ResultsWorkbook:
+    """Collects one row per record and writes 結果 and 概要 sheets on :meth:`save`."""
+
+    def __init__(
+        self,
+        path: Path,
+        input_headers: Iterable[str],
+        output_names: Iterable[str],
+        *,
+        input_path: Path,
+        text_columns: Iterable[str] = (),
+    ) -> None:
+        """``text_columns`` are also written as text when a value is a number (e.g. a 受付番号 read as int)."""
+        if _same_file(path, input_path):
+            raise FlowError(f"結果ファイルの保存先が入力ファイルと同じです。入力ファイルは上書きしません: {path}")
+        self.path = path
+        self.input_path = input_path
+        self.input_headers = list(input_headers)
+        self.output_names = list(output_names)
+        self._text = set(text_columns) | set(self.output_names)
+        taken = set(self.input_headers)
+        self._status_col, self._error_col, self._time_col = (
+            _unique(name, taken) for name in (STATUS_COLUMN, ERROR_COLUMN, TIME_COLUMN)
+        )
+        self._output_cols = [_unique(name, taken) for name in self.output_names]
+        self.columns = [*self.input_headers, self._status_col, *self._output_cols, self._error_col, self._time_col]
+        self._wb = Workbook()
+        self._ws = self._wb.active
+        self._ws.title = "結果"
+        self._ws.append(self.columns)
+        for cell in self._ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+        self._ws.freeze_panes = "A2"
+        self._widths = [_display_width(name) for name in self.columns]
+        self.counts: Counter[str] = Counter()
+
+    def add(
+        self,
+        raw: Mapping[str, Any],
+        status: str,
+        outputs: Mapping[str, Any],
+        error: str | None,
+        processed_at: dt.datetime | None,
+    ) -> None:
+        """Append one record's row. ``processed_at`` is None for 未処理 records."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; expected one of {STATUSES}")
+        names = [*self.input_headers, STATUS_COLUMN, *self.output_names, ERROR_COLUMN, TIME_COLUMN]
+        values = [*(raw.get(h) for h in self.input_headers), status]
+        values += [outputs.get(name) for name in self.output_names]
+        values += [error, processed_at]
+        row = self._ws.max_row + 1
+        for col, (name, value) in enumerate(zip(names, values, strict=True), start=1):
+            cell = self._ws.cell(row=row, column=col)
+            self._write(cell, value, as_text=name in self._text and name not in (STATUS_COLUMN, TIME_COLUMN))
+            self._widths[col - 1] = max(self._widths[col - 1], _display_width(_shown(value)))
+        status_cell = self._ws.cell(row=row, column=len(self.input_headers) + 1)
+        if status in _STATUS_STYLE:
+            fill, font = _STATUS_STYLE[status]
+            status_cell.fill = PatternFill("solid", fgColor=fill)
+            status_cell.font = Font(color=font, bold=True)
+        self._ws.cell(row=row, column=len(self.columns) - 1).alignment = Alignment(wrap_text=True, vertical="top")
+        self.counts[status] += 1
+
+    def save(self) -> Path:
+        """Write 結果 and 概要 to a temp file beside ``path``, then atomically replace ``path``."""
+        for col, width in enumerate(self._widths, start=1):
+            self._ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH)
+        if self._ws.max_row > 1:
+            self._ws.auto_filter.ref = self._ws.dimensions
+        self._write_summary()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp.xlsx", dir=self.path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            self._wb.save(tmp)
+            with tmp.open("r+b") as written:  # the bytes are on disk before the rename makes them visible
+                os.fsync(written.fileno())
+            os.replace(tmp, self.path)
+        except PermissionError as exc:
+            raise RunAborted(
+                f"結果ファイルを保存できません（Excelで開かれているか、権限がありません）: {self.path}"
+            ) from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+        return self.path
+
+    def _write(self, cell: Any, value: Any, *, as_text: bool) -> None:
+        if isinstance(value, dt.datetime):
+            cell.value = value.replace(tzinfo=None)  # Excel has no time zones; keep the wall-clock time
+            cell.number_format = "yyyy/mm/dd hh:mm:ss"
+        elif isinstance(value, dt.date):
+            cell.value = value
+            cell.number_format = "yyyy/mm/dd"
+        elif isinstance(value, str) or (as_text and value is not None and not isinstance(value, bool)):
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", str(value))  # control characters would corrupt the file
+            cell.data_type = "s"  # never a formula, even when it starts with "="
+            cell.number_format = "@"
+        else:
+            cell.value = value
+
+    def _write_summary(self) -> None:
+        if "概要" in self._wb.sheetnames:
+            del self._wb["概要"]
+        ws = self._wb.create_sheet("概要")
+        ws.append(["項目", "件数"])
+        for status in STATUSES:
+            ws.append([status, self.counts[status]])
+        ws.append(["合計", sum(self.counts.values())])
+        ws.append([])
+        ws.append(["入力ファイル", str(self.input_path)])
+        ws.append(["作成日時", dt.datetime.now().replace(microsecond=0)])
+        ws.cell(row=ws.max_row, column=2).number_format = "yyyy/mm/dd hh:mm:ss"
+        for cell in (*ws[1], ws.cell(row=len(STATUSES) + 2, column=1)):
+            cell.font = Font(bold=True)
+        ws.column_dimensions["A"].width = 14
+        ws.column_dimensions["B"].width = min(max(_display_width(str(self.input_path)) + 2, 20), 80)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """A results column name that does not clash with an input header (状態 → 状態（結果）)."""
+    candidate = name if name not in taken else f"{name}（結果）"
+    taken.add(candidate)
+    return candidate
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return "2024/01/01 00:00:00"
+    if isinstance(value, dt.date):
+        return "2024/01/01"
+    return str(value)
+
+
+def _display_width(text: str) -> int:
+    """Column width in Excel units: kanji and kana take two (East Asian wide, full-width, ambiguous)."""
+    return max(
+        (sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line) for line in text.splitlines()),
+        default=0,
+    )

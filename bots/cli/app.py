@@ -1,0 +1,38 @@
+"""The ``runner.py`` / ``kazaguruma`` command line (typer). Sub-commands live in sibling modules."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from loguru import logger
+
+from bots.cli import demo_cmd, run_cmd, selectors_cmd, validate_cmd
+from bots.i18n import set_language, tr
+
+app = typer.Typer(
+    name="kazaguruma",
+    help=tr("Kazaguruma（風車）: 自治体業務のための RPA", "Kazaguruma: RPA for municipal back offices"),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _global(lang: str = typer.Option(None, "--lang", help="ja / en")) -> None:
+    if lang:
+        set_language(lang)
+
+
+app.command("run", help=tr("フローを実行します", "run a flow"))(run_cmd.run)
+app.command("validate", help=tr("フロー定義を検査します", "validate flow files"))(validate_cmd.validate)
+app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
+app.command("demo", help=tr("デモ基幹システムを起動します", "start the demo core system"))(demo_cmd.demo)
+
+
+def main() -> None:
+    """Entry point: library logging goes to the run log, not the terminal."""
+    logger.remove()
+    logger.add(sys.stderr, level="ERROR", format="{message}")
+    app()

@@ -1,0 +1,60 @@
+"""``runner.py selectors check SYSTEM --url URL``: which elements resolve on a live screen."""
+
+from __future__ import annotations
+
+import typer
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+from rich.console import Console
+from rich.table import Table
+
+from bots.adapters.browser import build_locator
+from bots.cli.validate_cmd import print_diagnostics
+from bots.errors import ExitCode
+from bots.i18n import tr
+from bots.platform.browser import launch_options
+from bots.project import Project
+from bots.selectors.loader import load_selector_map, selectors_path
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("check", help=tr("画面上でどの要素がどの候補で見つかるかを表示", "show which elements resolve, by which candidate"))
+def check(
+    system: str = typer.Argument(..., help=tr("システム名（selectors/<名前>.yaml）", "system (selectors/<name>.yaml)")),
+    url: str = typer.Option(..., "--url", help=tr("開く画面の URL", "URL of the screen")),
+    screen: str = typer.Option(None, "--screen", help=tr("この画面の要素だけ", "only this screen's elements")),
+    headed: bool = typer.Option(False, "--headed"),
+    timeout: float = typer.Option(10.0, "--timeout", help=tr("画面表示の待ち時間（秒）", "page load timeout (s)")),
+) -> None:
+    console = Console()
+    project = Project.discover()
+    selector_map, found = load_selector_map(selectors_path(project.selectors, system))
+    if selector_map is None:
+        print_diagnostics(Console(stderr=True), list(found))
+        raise typer.Exit(ExitCode.INVALID)
+    screens = {screen: selector_map.screens[screen]} if screen else selector_map.screens
+    table = Table(title=f"{system} @ {url}")
+    for column in (tr("画面", "screen"), tr("要素", "element"), tr("結果", "result"), tr("候補", "candidate")):
+        table.add_column(column)
+    missing = 0
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_options(headless=not headed))
+        page = browser.new_page(locale="ja-JP")
+        try:
+            page.goto(url, timeout=timeout * 1000, wait_until="domcontentloaded")
+        except PlaywrightError as exc:
+            console.print(tr("[red]画面を開けません: {e}[/]", "[red]cannot open: {e}[/]", e=str(exc).splitlines()[0]))
+            raise typer.Exit(ExitCode.ABORTED) from None
+        for screen_name, spec in screens.items():
+            for element, candidates in spec.elements.items():
+                hit = next((i for i, c in enumerate(candidates) if build_locator(page, c).count() > 0), None)
+                if hit is None:
+                    missing += 1
+                    table.add_row(screen_name, element, tr("[red]見つからない[/]", "[red]missing[/]"), "-")
+                else:
+                    mark = tr("[green]OK[/]", "[green]OK[/]") if hit == 0 else tr("[yellow]ずれ[/]", "[yellow]drift[/]")
+                    table.add_row(screen_name, element, mark, f"{hit + 1}: {candidates[hit].describe()}")
+        browser.close()
+    console.print(table)
+    raise typer.Exit(ExitCode.OK if missing == 0 else ExitCode.RECORDS_FAILED)

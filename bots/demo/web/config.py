@@ -1,0 +1,61 @@
+"""Configuration of the demo web core system.
+
+One frozen object decides everything a test may want to vary: where records land, who may log in,
+how long a session may idle, and how unreliable or slow the system pretends to be. The clock is
+injected so idle expiry can be tested by advancing time instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+FaultMode = Literal["before", "after_commit"]
+
+DEFAULT_USERS: Mapping[str, str] = {"kazaguruma": "demo-pass-2026"}
+
+# The entry flow's screens and POST endpoints: what a flaky core system fails on in practice.
+DEFAULT_FAULT_PATHS: tuple[str, ...] = ("/entry", "/confirm")
+
+
+@dataclass(frozen=True)
+class DemoWebConfig:
+    """Everything the demo system can be told.
+
+    ``fault_mode``: ``"before"`` answers 500 before any state changes, so a retry is always safe.
+    ``"after_commit"`` faults only the final submit (POST /confirm), and only after the record has
+    been stored: the crash-after-commit case idempotent retries must survive.
+    ``clock`` is a monotonic seconds source used only for session idle expiry.
+    """
+
+    db_path: Path
+    users: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_USERS))
+    session_idle_seconds: float = 900.0
+    fault_rate: float = 0.0
+    fault_paths: tuple[str, ...] = DEFAULT_FAULT_PATHS
+    fault_mode: FaultMode = "before"
+    slow_ms: int = 0
+    slow_paths: tuple[str, ...] = ()
+    seed: int | None = None
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    municipality: str = "○○市"
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must be within 0..1, got {self.fault_rate}")
+        if self.fault_mode not in ("before", "after_commit"):
+            raise ValueError(f"fault_mode must be 'before' or 'after_commit', got {self.fault_mode!r}")
+        if self.slow_ms < 0:
+            raise ValueError(f"slow_ms must be >= 0, got {self.slow_ms}")
+        if self.session_idle_seconds <= 0:
+            raise ValueError(f"session_idle_seconds must be > 0, got {self.session_idle_seconds}")
+        # A bare string would silently match every path starting with any of its characters.
+        if isinstance(self.fault_paths, str) or isinstance(self.slow_paths, str):
+            raise TypeError("fault_paths and slow_paths must be tuples of path prefixes, not a string")
+        object.__setattr__(self, "db_path", Path(self.db_path))
+        object.__setattr__(self, "users", dict(self.users))

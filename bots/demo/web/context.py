@@ -1,0 +1,90 @@
+"""Per-app state shared by the views, and the helpers every view uses to answer.
+
+Kept apart from ``app.py`` so the view modules can import it without a cycle.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+
+from flask import Response, current_app, g, make_response, render_template
+
+from .config import DemoWebConfig
+from .sessions import Session, SessionStore
+from .store import JST, ApplicationStore
+
+EXTENSION_KEY = "kazaguruma_demo_web"
+
+
+@dataclass
+class DemoContext:
+    """The config, store, sessions and fault dice of one app instance."""
+
+    config: DemoWebConfig
+    store: ApplicationStore
+    sessions: SessionStore
+    rng: random.Random
+    rng_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def roll_fault(self, path: str) -> bool:
+        """Whether this request to ``path`` should fail (seeded, so runs are reproducible)."""
+        cfg = self.config
+        if cfg.fault_rate <= 0.0 or not path.startswith(cfg.fault_paths):
+            return False
+        with self.rng_lock:
+            return self.rng.random() < cfg.fault_rate
+
+
+def ctx() -> DemoContext:
+    """The running app's DemoContext."""
+    return cast(DemoContext, current_app.extensions[EXTENSION_KEY])
+
+
+def current_session() -> Session:
+    """The session resolved for this request by the app's before_request hook."""
+    return cast(Session, g.kz_session)
+
+
+def today() -> date:
+    """Today in Japan, whatever the host's timezone (birth dates are judged against it)."""
+    return datetime.now(JST).date()
+
+
+def page(template: str, kz_page: str, status: int = 200, **values: Any) -> Response:
+    """Render a screen; every page knows its screen name, user, CSRF token and municipality."""
+    session: Session | None = g.get("kz_session")
+    response = make_response(
+        render_template(
+            template,
+            kz_page=kz_page,
+            user=session.user if session else None,
+            csrf_token=session.csrf_token if session else "",
+            municipality=ctx().config.municipality,
+            **values,
+        ),
+        status,
+    )
+    return response
+
+
+def system_error() -> Response:
+    """The HTTP 500 page an overloaded core system shows; retrying later is the expected cure."""
+    return page(
+        "error.html",
+        "error",
+        500,
+        heading="システムエラー",
+        heading_class="system-error",
+        message="ただいま処理が混み合っています。しばらくしてから再度お試しください。",
+    )
+
+
+def bad_request(message: str) -> Response:
+    """HTTP 400 for forged or stale forms; not a system error, so not retried."""
+    return page(
+        "error.html", "bad_request", 400, heading="不正な要求", heading_class="bad-request", message=message
+    )

@@ -1,0 +1,113 @@
+"""Server-side sessions with an idle timer, like the core systems RPA has to live with.
+
+The cookie only carries a random id; everything else (user, CSRF token, the pending application,
+the one-time submit token) stays on the server, so idle expiry is enforced here, not by the client.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+COOKIE_NAME = "KZSESSION"
+
+# Anonymous sessions (login page visits) are swept after this many idle periods.
+_ANON_IDLE_FACTOR = 4
+_SWEEP_EVERY = 256
+
+
+@dataclass
+class Session:
+    """One browser's state. Mutated only by the request holding it (one browser, one request)."""
+
+    sid: str
+    last_seen: float
+    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    user: str | None = None
+    pending: dict[str, Any] | None = None
+    submit_token: str | None = None
+    is_new: bool = False
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Result of resolving a request's cookie: the session to use, and whether a login lapsed."""
+
+    session: Session
+    expired: bool
+
+
+class SessionStore:
+    """Sessions keyed by cookie value, guarded by one lock; time comes from the injected clock."""
+
+    def __init__(self, idle_seconds: float, clock: Callable[[], float]) -> None:
+        self._idle = idle_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+        self._created = 0
+
+    def _new(self, now: float) -> Session:
+        session = Session(sid=secrets.token_urlsafe(24), last_seen=now, is_new=True)
+        self._sessions[session.sid] = session
+        self._created += 1
+        if self._created % _SWEEP_EVERY == 0:
+            self._sweep(now)
+        return session
+
+    def _sweep(self, now: float) -> None:
+        # Keeps memory flat under benchmarks that never send their cookie back.
+        limit = self._idle * _ANON_IDLE_FACTOR
+        for sid in [sid for sid, s in self._sessions.items() if now - s.last_seen > limit]:
+            del self._sessions[sid]
+
+    def resolve(self, sid: str | None) -> Lookup:
+        """The session for a cookie value; a fresh one if unknown or idle for too long."""
+        now = self._clock()
+        with self._lock:
+            session = self._sessions.get(sid) if sid else None
+            if session is None:
+                return Lookup(self._new(now), expired=False)
+            if now - session.last_seen > self._idle:
+                del self._sessions[session.sid]
+                return Lookup(self._new(now), expired=session.user is not None)
+            session.last_seen = now
+            session.is_new = False
+            return Lookup(session, expired=False)
+
+    def login(self, old: Session, user: str) -> Session:
+        """Replace the session by a fresh logged-in one (a new id defeats session fixation)."""
+        with self._lock:
+            self._sessions.pop(old.sid, None)
+            session = self._new(self._clock())
+            session.user = user
+            return session
+
+    def logout(self, old: Session) -> Session:
+        """Drop the session and hand back an anonymous one."""
+        with self._lock:
+            self._sessions.pop(old.sid, None)
+            return self._new(self._clock())
+
+    def set_pending(self, session: Session, values: dict[str, Any]) -> str:
+        """Hold a validated application for confirmation; returns its new one-time submit token."""
+        with self._lock:
+            session.pending = dict(values)
+            session.submit_token = secrets.token_urlsafe(24)
+            return session.submit_token
+
+    def take_submit_token(self, session: Session, token: str) -> dict[str, Any] | None:
+        """Atomically consume the one-time submit token; the pending application if it matched."""
+        with self._lock:
+            expected = session.submit_token
+            if not token or expected is None or not secrets.compare_digest(token, expected):
+                return None
+            pending, session.pending, session.submit_token = session.pending, None, None
+            return pending
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sessions)

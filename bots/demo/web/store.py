@@ -1,0 +1,192 @@
+"""SQLite storage of received applications.
+
+WAL mode lets tests read the file (``read_all``) while the server writes. Each server thread keeps
+its own connection, so a request never pays for opening one. ``submit_token`` is UNIQUE: a submit
+token can create at most one row, whatever happens to sessions, retries or the process.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+JST = timezone(timedelta(hours=9), "JST")
+
+# Order of the application fields, as on the entry form and in the CSV export.
+FIELDS: tuple[str, ...] = (
+    "氏名",
+    "フリガナ",
+    "生年月日",
+    "性別",
+    "郵便番号",
+    "住所",
+    "電話番号",
+    "申請種別",
+    "同意",
+    "備考",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS applications (
+    id INTEGER PRIMARY KEY,
+    receipt_no TEXT NOT NULL UNIQUE,
+    "氏名" TEXT NOT NULL,
+    "フリガナ" TEXT NOT NULL,
+    "生年月日" TEXT NOT NULL,
+    "性別" TEXT NOT NULL,
+    "郵便番号" TEXT NOT NULL,
+    "住所" TEXT NOT NULL,
+    "電話番号" TEXT NOT NULL,
+    "申請種別" TEXT NOT NULL,
+    "同意" INTEGER NOT NULL,
+    "備考" TEXT NOT NULL DEFAULT '',
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    submit_token TEXT UNIQUE
+);
+CREATE INDEX IF NOT EXISTS applications_name_birth ON applications ("氏名", "生年月日");
+"""
+
+_COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
+
+
+class DuplicateSubmit(Exception):
+    """The submit token was already used; carries the receipt number it produced."""
+
+    def __init__(self, receipt_no: str) -> None:
+        super().__init__(receipt_no)
+        self.receipt_no = receipt_no
+
+
+def _connect(db_path: Path) -> sqlite3.Connection:
+    # check_same_thread=False only so close_all() may run from the stopping thread;
+    # in service each connection is used by its own thread alone.
+    conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return conn
+
+
+def _rows(conn: sqlite3.Connection, where: str = "", params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    sql = f"SELECT * FROM applications {where} ORDER BY id"
+    return [dict(row) for row in conn.execute(sql, params)]
+
+
+class ApplicationStore:
+    """Thread-safe access to one applications database (one connection per thread)."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = Path(db_path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(_connect(self.db_path)) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(_SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.db_path)
+            # WAL + NORMAL survives an application crash; only a power cut may lose the last commit.
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def insert(self, values: dict[str, Any], created_by: str, submit_token: str | None = None) -> str:
+        """Store one application and return its receipt number, e.g. ``R2026-000123``.
+
+        Raises ``DuplicateSubmit`` when ``submit_token`` already produced a row.
+        """
+        conn = self._conn()
+        now = datetime.now(JST)
+        conn.execute("BEGIN IMMEDIATE")  # serialises writers so the next id is ours
+        try:
+            if submit_token is not None:
+                found = conn.execute(
+                    "SELECT receipt_no FROM applications WHERE submit_token = ?", (submit_token,)
+                ).fetchone()
+                if found is not None:
+                    raise DuplicateSubmit(str(found[0]))
+            next_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM applications").fetchone()[0])
+            receipt_no = f"R{now.year}-{next_id:06d}"
+            params = tuple(values.get(name, "") for name in FIELDS)
+            conn.execute(
+                f"INSERT INTO applications (id, receipt_no, {_COLUMNS}, created_by, created_at, submit_token)"
+                f" VALUES (?, ?, {', '.join('?' * len(FIELDS))}, ?, ?, ?)",
+                (next_id, receipt_no, *params, created_by, now.isoformat(timespec="seconds"), submit_token),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return receipt_no
+
+    def receipt_for_token(self, submit_token: str) -> str | None:
+        """The receipt number a submit token produced, if any."""
+        row = (
+            self._conn()
+            .execute("SELECT receipt_no FROM applications WHERE submit_token = ?", (submit_token,))
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
+    def get(self, receipt_no: str) -> dict[str, Any] | None:
+        """One application by receipt number."""
+        rows = _rows(self._conn(), "WHERE receipt_no = ?", (receipt_no,))
+        return rows[0] if rows else None
+
+    def search(self, shimei: str = "", birth: str = "") -> list[dict[str, Any]]:
+        """Applications matching the given name (spaces ignored) and/or birth date; both empty → none."""
+        clauses: list[str] = []
+        params: list[str] = []
+        if shimei:
+            clauses.append("""REPLACE(REPLACE("氏名", ' ', ''), '　', '') = ?""")
+            params.append(shimei.replace(" ", "").replace("　", ""))
+        if birth:
+            clauses.append('"生年月日" = ?')
+            params.append(birth)
+        if not clauses:
+            return []
+        return _rows(self._conn(), "WHERE " + " AND ".join(clauses), tuple(params))
+
+    def list_all(self) -> list[dict[str, Any]]:
+        """Every application, oldest first."""
+        return _rows(self._conn())
+
+    def iter_all(self) -> Iterator[dict[str, Any]]:
+        """Every application, oldest first, without loading them all at once."""
+        for row in self._conn().execute("SELECT * FROM applications ORDER BY id"):
+            yield dict(row)
+
+    def count(self) -> int:
+        """Number of stored applications."""
+        return int(self._conn().execute("SELECT COUNT(*) FROM applications").fetchone()[0])
+
+    def close(self) -> None:
+        """Close every thread's connection (call once the server threads have stopped)."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+
+
+def read_all(db_path: Path) -> list[dict[str, Any]]:
+    """Every stored application as plain dicts (Japanese column names), for tests and tools."""
+    if not Path(db_path).exists():
+        return []
+    with closing(_connect(Path(db_path))) as conn:
+        try:
+            return _rows(conn)
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise

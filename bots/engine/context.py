@@ -1,0 +1,137 @@
+"""The state a step sees: the run, the current record's scope, its own timeout.
+
+Step functions receive a :class:`StepContext` and their typed, rendered params; they reach
+drivers only through ``ctx.browser()`` (and later desktop/ocr adapters), never as globals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bots.engine.events import ListenerSet, RunInfo
+from bots.engine.results import RunResult
+from bots.flow import expressions
+from bots.project import Project
+from bots.records.model import SourceRecord
+
+if TYPE_CHECKING:
+    from bots.adapters.browser import BrowserSession
+    from bots.engine.resources import Resources
+    from bots.engine.steprunner import StepRunner
+    from bots.flow.loader import LoadedFlow
+    from bots.flow.steps import StepBase
+
+
+@dataclass
+class RunContext:
+    """One run of one flow: shared by every step of every record."""
+
+    loaded: LoadedFlow
+    project: Project
+    result: RunResult
+    info: RunInfo
+    listeners: ListenerSet
+    inputs: dict[str, Any]
+    resources: Resources
+    dry_run: bool = False
+    #: Set by a stop request (signal, tray): the run stops after the current record.
+    stop: threading.Event = field(default_factory=threading.Event)
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    globals: dict[str, Any] = field(default_factory=dict)
+
+    def run_namespace(self) -> dict[str, Any]:
+        return {
+            "id": self.result.run_id,
+            "started_at": self.result.started,
+            "date": self.result.started.date(),
+            "dry_run": self.dry_run,
+            "flow_id": self.loaded.flow.id,
+            "flow_version": self.loaded.flow.version,
+        }
+
+
+@dataclass
+class Scope:
+    """Variables and record of one record's processing (or of setup/teardown)."""
+
+    vars: dict[str, Any]
+    record: SourceRecord | None = None
+    #: In a dry run, once the commit step is held back the record's later steps are skipped.
+    commit_skipped: bool = False
+    #: A commit step has started for this record: from here on a failure may have been keyed,
+    #: so it is never retried blindly (unless the system says nothing was saved) and goes to 要確認.
+    commit_started: bool = False
+    inputs: dict[str, Any] | None = None  #: a sub-flow's own inputs
+
+
+class StepContext:
+    """What one step function may use."""
+
+    def __init__(
+        self, run: RunContext, scope: Scope, step: StepBase, timeout: float, runner: StepRunner, depth: int = 0
+    ) -> None:
+        self.run = run
+        self.depth = depth
+        self.scope = scope
+        self.step = step
+        self.timeout = timeout
+        self._runner = runner
+
+    @property
+    def timeout_ms(self) -> float:
+        return self.timeout * 1000.0
+
+    @property
+    def vars(self) -> dict[str, Any]:
+        return self.scope.vars
+
+    @property
+    def record(self) -> SourceRecord | None:
+        return self.scope.record
+
+    def namespace(self) -> dict[str, Any]:
+        return namespace(self.run, self.scope)
+
+    def render(self, value: Any) -> Any:
+        return expressions.render(value, self.namespace())
+
+    def evaluate(self, expr: str) -> Any:
+        return expressions.evaluate(expr, self.namespace())
+
+    def run_steps(self, steps: list[StepBase], scope: Scope | None = None) -> None:
+        """Run nested steps (if/for_each/group) in this scope, one level deeper."""
+        self._runner.run_steps(steps, scope or self.scope, self.depth + 1)
+
+    def browser(self, system: str | None = None) -> BrowserSession:
+        return self.run.resources.browser(self.system_name(system, "web"))
+
+    def system_name(self, system: str | None, kind: str) -> str:
+        from bots.errors import FlowError
+        from bots.i18n import tr
+
+        name = system or self.run.loaded.flow.default_system(kind)
+        if name is None:
+            raise FlowError(tr("system を指定してください", "name the system of this step"))
+        return name
+
+    def notice(self, kind: str, message: str, **data: Any) -> None:
+        self.run.listeners.notice(kind, message, {"step": self.step.label, **data})
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now().astimezone()
+
+
+def namespace(run: RunContext, scope: Scope) -> dict[str, Any]:
+    """The names expressions may read."""
+    return {
+        "record": scope.record.values if scope.record else {},
+        "inputs": scope.inputs if scope.inputs is not None else run.inputs,
+        "vars": scope.vars,
+        "env": run.env,
+        "run": run.run_namespace(),
+    }

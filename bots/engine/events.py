@@ -1,0 +1,96 @@
+"""Listeners: the console, the run log, the results workbook (later the audit ledger and the
+tray) observe a run through these calls instead of living inside steps.
+
+A listener that raises is reported once and detached: observing must never break keying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from loguru import logger
+
+from bots.engine.results import RecordResult, RunResult, StepResult
+
+if TYPE_CHECKING:
+    from bots.flow.loader import LoadedFlow
+
+
+@dataclass
+class RunInfo:
+    """Who ran what, on which input: what every listener may want to record."""
+
+    loaded: LoadedFlow
+    trigger: str
+    user: str
+    host: str
+    folder: Path
+    inputs: dict[str, Any]
+    input_file: Path | None = None
+    input_headers: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class RunListener:
+    """No-op base: override what you need."""
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None: ...
+
+    def records_counted(self, total: int | None) -> None: ...
+
+    def record_started(self, record: RecordResult) -> None: ...
+
+    def step_started(self, action: str, label: str, depth: int) -> None: ...
+
+    def step_finished(self, result: StepResult, depth: int) -> None: ...
+
+    def record_finished(self, record: RecordResult) -> None: ...
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        """Anything else worth recording: selector drift, retries, warnings, dry-run skips."""
+
+    def run_finished(self, run: RunResult) -> None: ...
+
+
+class ListenerSet(RunListener):
+    """Fans every call out to the listeners; isolates their failures."""
+
+    def __init__(self, listeners: list[RunListener] | None = None) -> None:
+        self.listeners: list[RunListener] = list(listeners or [])
+
+    def add(self, listener: RunListener) -> None:
+        self.listeners.append(listener)
+
+    def _call(self, method: str, *args: Any) -> None:
+        for listener in list(self.listeners):
+            try:
+                getattr(listener, method)(*args)
+            except Exception:  # a broken observer must not stop keying
+                logger.opt(exception=True).error("listener {} failed in {}; detached", type(listener).__name__, method)
+                self.listeners.remove(listener)
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        self._call("run_started", info, run)
+
+    def records_counted(self, total: int | None) -> None:
+        self._call("records_counted", total)
+
+    def record_started(self, record: RecordResult) -> None:
+        self._call("record_started", record)
+
+    def step_started(self, action: str, label: str, depth: int) -> None:
+        self._call("step_started", action, label, depth)
+
+    def step_finished(self, result: StepResult, depth: int) -> None:
+        self._call("step_finished", result, depth)
+
+    def record_finished(self, record: RecordResult) -> None:
+        self._call("record_finished", record)
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        self._call("notice", kind, message, data)
+
+    def run_finished(self, run: RunResult) -> None:
+        self._call("run_finished", run)

@@ -1,0 +1,106 @@
+"""The executor interface: a serialisable :class:`RunRequest` in, a :class:`RunResult` out.
+
+Today runs execute in-process (:class:`LocalExecutor`); distributing them to runner PCs means
+another ``Executor`` that hands the same request to Celery. Nothing else changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bots.engine.context import RunContext
+from bots.engine.events import ListenerSet, RunInfo, RunListener
+from bots.engine.flowrun import FlowRun
+from bots.engine.inputs import resolve_inputs
+from bots.engine.resources import Resources
+from bots.engine.results import RunResult, RunStatus
+from bots.errors import FlowError, InputFileError
+from bots.flow.loader import LoadedFlow, load_flow
+from bots.i18n import tr
+from bots.project import Project
+from bots.run.folder import new_run_id, run_folder
+
+Trigger = Literal["manual", "tray", "schedule"]
+
+
+class RunRequest(BaseModel):
+    """Everything needed to start a run, as plain data (JSON-serialisable for a task queue)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    flow: str
+    inputs: dict[str, Any] = {}
+    primary_input: str | None = None
+    trigger: Trigger = "manual"
+    dry_run: bool = False
+    headless: bool = True
+    user: str | None = None
+    cwd: str | None = None
+
+
+ListenerFactory = Callable[[RunInfo], list[RunListener]]
+
+
+class Executor(Protocol):
+    def run(self, request: RunRequest, *, listeners: ListenerFactory | None = None,
+            stop: threading.Event | None = None) -> RunResult: ...
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
+
+
+def load_or_raise(path: Path, project: Project) -> LoadedFlow:
+    loaded, found = load_flow(path, project)
+    if loaded is None:
+        raise FlowError(tr("フロー定義にエラーがあります: {p}", "the flow has errors: {p}", p=path), list(found))
+    return loaded
+
+
+class LocalExecutor:
+    """Runs a flow in this process."""
+
+    def __init__(self, project: Project | None = None) -> None:
+        self.project = project or Project.discover()
+
+    def run(self, request: RunRequest, *, listeners: ListenerFactory | None = None,
+            stop: threading.Event | None = None) -> RunResult:
+        """Run one flow. Raises FlowError (invalid flow) or InputFileError (bad inputs) before
+        anything starts; everything after that is reported in the returned result."""
+        cwd = Path(request.cwd) if request.cwd else Path.cwd()
+        loaded = load_or_raise((cwd / request.flow) if not Path(request.flow).is_absolute() else Path(request.flow),
+                               self.project)
+        inputs = resolve_inputs(loaded.flow, request.inputs, cwd=cwd, root=self.project.root,
+                                primary=request.primary_input)
+        started = dt.datetime.now().astimezone()
+        run_id = new_run_id(started)
+        folder = run_folder(self.project.logs, run_id, started)
+        result = RunResult(run_id=run_id, flow_id=loaded.flow.id, flow_version=loaded.flow.version,
+                           started=started, dry_run=request.dry_run)
+        info = RunInfo(loaded=loaded, trigger=request.trigger, user=request.user or current_user(),
+                       host=socket.gethostname(), folder=folder, inputs=inputs, dry_run=request.dry_run)
+        listener_set = ListenerSet(listeners(info) if listeners else [])
+        resources = Resources(headless=request.headless)
+        context = RunContext(loaded=loaded, project=self.project, result=result, info=info, listeners=listener_set,
+                             inputs=inputs, resources=resources, dry_run=request.dry_run,
+                             stop=stop or threading.Event())
+        resources.bind(context)
+        FlowRun(context).execute()
+        if result.status is RunStatus.RUNNING:
+            result.status = RunStatus.ABORTED
+        return result
+
+
+__all__ = ["Executor", "LocalExecutor", "RunRequest", "InputFileError", "FlowError"]

@@ -1,0 +1,111 @@
+"""The explicit step registry: ``family.verb`` → params model + function.
+
+Modules in ``bots.actions`` register their steps with :func:`action` when imported; the
+registry is filled by importing them explicitly (no entry points: they break when frozen).
+A duplicate name is a programming error and raises at import time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from bots.errors import FrameworkError
+
+if TYPE_CHECKING:
+    from bots.engine.context import StepContext
+
+_NAME = re.compile(r"^[a-z]+\.[a-z_]+$")
+
+
+class Params(BaseModel):
+    """Base of every step's parameters.
+
+    ``shorthand`` names the field that a scalar stands for, so ``browser.click: 入力.確認へ``
+    means ``browser.click: {target: 入力.確認へ}``. ``raw_fields`` are not rendered as
+    templates before the step runs (nested steps, bare expressions).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shorthand: ClassVar[str | None] = None
+    raw_fields: ClassVar[frozenset[str]] = frozenset()
+    #: Fields naming a selector-map element (``screen.element``), checked at load time.
+    target_fields: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_shorthand(cls, data: Any) -> Any:
+        if cls.shorthand and not isinstance(data, dict):
+            return {cls.shorthand: data}
+        if data is None:
+            return {}
+        return data
+
+
+class NoParams(Params):
+    """For steps that take nothing (``browser.close: {}``)."""
+
+
+P = TypeVar("P", bound=Params)
+StepFunc = Callable[["StepContext", Any], Any]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    params: type[Params]
+    func: StepFunc
+    summary: str
+    aliases: tuple[str, ...] = ()
+    #: A commit step writes to the target system: skipped by ``--dry-run`` (set per step too).
+    commits: bool = False
+
+
+_REGISTRY: dict[str, ActionSpec] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def action(
+    name: str, params: type[P], *, aliases: Iterable[str] = (), commits: bool = False
+) -> Callable[[Callable[[StepContext, P], Any]], Callable[[StepContext, P], Any]]:
+    """Register a step function under ``family.verb``; its docstring is its manual page."""
+    if not _NAME.match(name):
+        raise FrameworkError(f"step name must be family.verb: {name!r}")
+
+    def register(func: Callable[[StepContext, P], Any]) -> Callable[[StepContext, P], Any]:
+        all_names = [name, *aliases]
+        for each in all_names:
+            if each in _REGISTRY or each in _ALIASES:
+                raise FrameworkError(f"duplicate step name: {each}")
+        summary = (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else name
+        _REGISTRY[name] = ActionSpec(name, params, func, summary, tuple(aliases), commits)
+        for alias in aliases:
+            _ALIASES[alias] = name
+        return func
+
+    return register
+
+
+def get(name: str) -> ActionSpec:
+    """The spec for a registered name or alias."""
+    return _REGISTRY[_ALIASES.get(name, name)]
+
+
+def names(*, with_aliases: bool = True) -> list[str]:
+    found = list(_REGISTRY)
+    if with_aliases:
+        found.extend(_ALIASES)
+    return sorted(found)
+
+
+def specs() -> list[ActionSpec]:
+    return [_REGISTRY[n] for n in sorted(_REGISTRY)]
+
+
+def is_registered(name: str) -> bool:
+    return name in _REGISTRY or name in _ALIASES

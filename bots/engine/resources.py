@@ -1,0 +1,57 @@
+"""Adapters a run owns (browser now; desktop and OCR later), opened lazily, closed once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bots.adapters.browser import BrowserPool, BrowserSession
+from bots.errors import StepError
+from bots.i18n import tr
+
+if TYPE_CHECKING:
+    from bots.engine.context import RunContext
+
+
+class Resources:
+    def __init__(self, *, headless: bool = True) -> None:
+        self.headless = headless
+        self._run: RunContext | None = None
+        self._browsers: BrowserPool | None = None
+
+    def bind(self, run: RunContext) -> None:
+        self._run = run
+
+    def _notify(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        if self._run is not None:
+            self._run.listeners.notice(kind, message, data)
+
+    @property
+    def browsers(self) -> BrowserPool:
+        if self._browsers is None:
+            self._browsers = BrowserPool(headless=self.headless, notify=self._notify)
+        return self._browsers
+
+    def open_browser(self, system: str, base_url: str | None) -> BrowserSession:
+        if self._run is None:
+            raise StepError("resources not bound to a run")
+        return self.browsers.open(system, base_url, self._run.loaded.selector_maps.get(system))
+
+    def browser(self, system: str) -> BrowserSession:
+        """The open session of ``system``; opened on first use if the flow did not open it."""
+        if self._browsers is not None and system in self._browsers.sessions:
+            return self._browsers.sessions[system]
+        if self._run is None or system not in self._run.loaded.flow.systems:
+            raise StepError(tr("対象システム {s} のブラウザが開かれていません", "no browser open for system {s}", s=system))
+        from bots.flow.expressions import render
+
+        spec = self._run.loaded.flow.systems[system]
+        base_url = render(spec.base_url, {"env": self._run.env, "inputs": self._run.inputs}) if spec.base_url else None
+        return self.open_browser(system, base_url)
+
+    def open_sessions(self) -> list[BrowserSession]:
+        return list(self._browsers.sessions.values()) if self._browsers is not None else []
+
+    def close(self) -> None:
+        if self._browsers is not None:
+            self._browsers.close()
+            self._browsers = None

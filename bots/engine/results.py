@@ -1,0 +1,93 @@
+"""What happened in a run: separate from the frozen input models, filled in as it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from bots.i18n import tr
+
+
+class Status(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+    NOT_RUN = "NOT RUN"
+    REVIEW = "REVIEW"  #: needs a person (要確認)
+
+    def label(self) -> str:
+        """The word staff see in the results workbook."""
+        return {
+            Status.PASS: tr("成功", "succeeded"),
+            Status.FAIL: tr("失敗", "failed"),
+            Status.SKIP: tr("スキップ", "skipped"),
+            Status.NOT_RUN: tr("未処理", "not run"),
+            Status.REVIEW: tr("要確認", "needs review"),
+        }[self]
+
+
+class RunStatus(str, Enum):
+    RUNNING = "running"
+    COMPLETED = "completed"  #: every record reached a final state (some may have failed)
+    STOPPED = "stopped"  #: stopped on request after finishing the current record
+    ABORTED = "aborted"  #: stopped by too many failures, or a setup that failed
+    INVALID = "invalid"  #: flow or input refused before anything was keyed
+
+
+@dataclass
+class StepResult:
+    action: str
+    label: str
+    status: Status
+    started: dt.datetime
+    elapsed: float
+    attempt: int = 1
+    error: str | None = None
+    error_kind: str | None = None
+
+
+@dataclass
+class RecordResult:
+    index: int
+    location: str
+    key: str
+    status: Status = Status.NOT_RUN
+    error: str | None = None
+    error_kind: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    screenshot: str | None = None
+    started: dt.datetime | None = None
+    elapsed: float = 0.0
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    flow_id: str
+    flow_version: str
+    status: RunStatus = RunStatus.RUNNING
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    finished: dt.datetime | None = None
+    records: list[RecordResult] = field(default_factory=list)
+    total: int | None = None
+    error: str | None = None
+    dry_run: bool = False
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.records if r.status is status)
+
+    @property
+    def exit_code(self) -> int:
+        from bots.errors import ExitCode
+
+        if self.status is RunStatus.INVALID:
+            return ExitCode.INVALID
+        if self.status in (RunStatus.ABORTED, RunStatus.STOPPED):
+            return ExitCode.ABORTED
+        if any(r.status in (Status.FAIL, Status.REVIEW) for r in self.records):
+            return ExitCode.RECORDS_FAILED
+        return ExitCode.OK

@@ -1,0 +1,129 @@
+"""Kazaguruma's one error tree, split by who must act.
+
+::
+
+    KazagurumaError                      exit 3 unless a subclass says otherwise
+    ├── FlowError                        exit 2  fix the flow/selector file; never retried
+    ├── InputFileError                   exit 2  the input file as a whole is refused before keying
+    ├── InputRecordError                 -       this record goes to 失敗/要確認; the loop goes on
+    ├── StepError                        -       a step failed; retried or fails the record by policy
+    │   ├── ElementNotFound              kind "element_not_found"
+    │   ├── StepTimeout                  kind "timeout"
+    │   ├── TargetSystemError            kind "target_system"  (HTTP 5xx, maintenance page, app not running)
+    │   │   └── SessionExpired           kind "session_expired"
+    │   ├── ExpectationFailed            kind "expectation"  (expected text/value not shown)
+    │   └── FlowFailed                   kind "fail"  (the flow's own ``control.fail`` step)
+    ├── RunAborted                       exit 3  too many failures, or a stop that could not finish cleanly
+    └── FrameworkError                   exit 3  our bug: please report it
+
+Third-party exceptions are translated at the adapter edge (``raise … from exc``); nothing
+above the adapters sees a Playwright or openpyxl exception.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of ``runner.py run``; documented in the README."""
+
+    OK = 0
+    RECORDS_FAILED = 1
+    INVALID = 2
+    ABORTED = 3
+
+
+class KazagurumaError(Exception):
+    """Base of every error Kazaguruma raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.ABORTED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FlowError(KazagurumaError):
+    """A flow, selector map or expression is invalid. Carries every diagnostic of the file."""
+
+    exit_code = ExitCode.INVALID
+
+    def __init__(self, message: str, diagnostics: list[object] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+class InputFileError(KazagurumaError):
+    """The run's input (Excel file, folder of scans) is refused before anything is keyed."""
+
+    exit_code = ExitCode.INVALID
+
+
+class InputRecordError(KazagurumaError):
+    """One record's data is unusable (schema, or a validation message shown by the target system)."""
+
+    kind = "input_record"
+
+
+class StepError(KazagurumaError):
+    """A step could not do its work. ``kind`` is what ``retry.on`` matches.
+
+    ``nothing_saved`` is set when the target system guarantees it stored nothing (e.g. a
+    documented "busy" page answered before processing): only then may a record be retried
+    after its commit step ran.
+    """
+
+    kind = "step"
+
+    def __init__(self, message: str, *, nothing_saved: bool = False) -> None:
+        super().__init__(message)
+        self.nothing_saved = nothing_saved
+
+
+class ElementNotFound(StepError):
+    kind = "element_not_found"
+
+
+class StepTimeout(StepError):
+    kind = "timeout"
+
+
+class TargetSystemError(StepError):
+    kind = "target_system"
+
+
+class SessionExpired(TargetSystemError):
+    kind = "session_expired"
+
+
+class ExpectationFailed(StepError):
+    kind = "expectation"
+
+
+class FlowFailed(StepError):
+    kind = "fail"
+
+
+class RunAborted(KazagurumaError):
+    exit_code = ExitCode.ABORTED
+
+
+class FrameworkError(KazagurumaError):
+    exit_code = ExitCode.ABORTED
+
+
+RETRYABLE_KINDS: frozenset[str] = frozenset(
+    {"element_not_found", "timeout", "target_system", "session_expired", "expectation", "step", "fail",
+     "input_record"}
+)
+
+
+def error_kind(exc: BaseException) -> str:
+    """The ``retry.on`` kind of an exception; unknown exceptions are framework bugs."""
+    if isinstance(exc, (StepError, InputRecordError)):
+        return exc.kind
+    return "framework"

@@ -1,0 +1,189 @@
+"""Checks that need more than one file or the whole flow: selectors, expressions, sub-flows.
+
+Run after the model validated, so every step is typed; positions come from the raw YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import TemplateSyntaxError
+
+from bots.flow.diagnostics import Diagnostic, Diagnostics, Severity
+from bots.flow.errors_map import suggest
+from bots.flow.expressions import ENV, ROOTS, is_template, references
+from bots.flow.steps import StepBase
+from bots.i18n import tr
+from bots.project import Project
+from bots.selectors.loader import load_selector_map, selectors_path
+
+if TYPE_CHECKING:
+    from bots.flow.loader import LoadedFlow
+
+Loc = tuple[str | int, ...]
+BARE_KEYS = frozenset({"when", "cond", "items"})
+RUN_ATTRS = ("id", "started_at", "dry_run", "flow_id", "flow_version", "date")
+STEP_BLOCKS = ("setup", "steps", "on_record_failure", "teardown")
+
+
+def iter_steps(steps: list[StepBase], loc: Loc) -> Iterator[tuple[StepBase, Loc]]:
+    """Every step with its data path, nested ones (if/for_each/group) included."""
+    for index, step in enumerate(steps):
+        here = (*loc, index)
+        yield step, here
+        for field_name in type(step.params).model_fields:
+            value = getattr(step.params, field_name)
+            if isinstance(value, list) and value and all(isinstance(v, StepBase) for v in value):
+                alias = data_key(step)
+                yield from iter_steps(value, (*here, alias, field_name))
+
+
+def data_key(step: StepBase) -> str:
+    """The action key as written (an alias such as ``set`` or the full ``control.set``)."""
+    return type(step).model_fields["p"].alias or step.action
+
+
+def all_steps(flow: Any) -> Iterator[tuple[StepBase, Loc]]:
+    for block in STEP_BLOCKS:
+        yield from iter_steps(list(getattr(flow, block, []) or []), (block,))
+
+
+def assigned_vars(flow: Any) -> set[str]:
+    """Names a flow assigns: ``set`` keys, ``into:`` fields, ``for_each``'s ``as``."""
+    names: set[str] = set()
+    for step, _ in all_steps(flow):
+        names.update(step.params.assigned_names() if hasattr(step.params, "assigned_names") else ())
+    return names
+
+
+class _Checker:
+    def __init__(self, loaded: LoadedFlow, project: Project, stack: tuple[Any, ...]) -> None:
+        self.loaded = loaded
+        self.flow = loaded.flow
+        self.project = project
+        self.stack = stack
+        self.found = Diagnostics()
+        self.vars = assigned_vars(self.flow)
+
+    def add(self, loc: Loc, message: str, severity: Severity = Severity.ERROR, *, key: bool = False) -> None:
+        source = self.loaded.source
+        pos = source.key_pos_of(loc) if key else source.pos_of(loc)
+        self.found.append(Diagnostic(self.loaded.path, pos, message, severity))
+
+    def run(self) -> Diagnostics:
+        self.selector_maps()
+        for step, loc in all_steps(self.flow):
+            self.step(step, loc)
+        self.expressions(self.loaded.source.data, ())
+        for index, name in enumerate(self.flow.outputs):
+            if name not in self.vars:
+                self.add(("outputs", index), tr("出力 '{n}' はどのステップでも設定されていません。",
+                                                "output '{n}' is never set by a step.", n=name)
+                         + suggest(name, self.vars))
+        if self.flow.records and not any(s.commit or s.spec.commits for s, _ in all_steps(self.flow)):
+            self.add(("steps",), tr("commit: true のステップがありません。--dry-run で基幹システムへの登録を止められません",
+                                    "no step is marked commit: true; --dry-run cannot hold back the final submit"),
+                     Severity.WARNING, key=True)
+        return self.found
+
+    def selector_maps(self) -> None:
+        for name, system in self.flow.systems.items():
+            path = selectors_path(self.project.selectors, system.selectors or name)
+            selector_map, found = load_selector_map(path)
+            self.found.extend(found)
+            if selector_map is None and not found:
+                self.add(("systems", name), tr("セレクタ定義を読めません: {p}", "cannot load selectors {p}", p=path))
+            if selector_map is not None:
+                self.loaded.selector_maps[name] = selector_map
+
+    def step(self, step: StepBase, loc: Loc) -> None:
+        params = step.params
+        key = data_key(step)
+        system_name = getattr(params, "system", None)
+        for field_name in type(params).target_fields:
+            target = getattr(params, field_name, None)
+            if target is None:
+                continue
+            where = (*loc, key, field_name)
+            if isinstance(target, str):
+                self.target(target, system_name, where, step)
+            else:
+                self.add(where, tr("セレクタ定義を使わない直接指定です。画面変更時の修正箇所が散らばります",
+                                   "raw locator; put it in the selector map so a screen change is fixed in one place"),
+                         Severity.WARNING)
+        if step.action == "control.call":
+            self.call(str(getattr(params, "flow")), (*loc, key, "flow"))
+
+    def target(self, ref: str, system_name: str | None, where: Loc, step: StepBase) -> None:
+        kind = "desktop" if step.action.startswith("desktop.") else "web"
+        system = system_name or self.flow.default_system(kind)
+        if system is None:
+            self.add(where, tr("system を指定してください（対象システムが一つに決まりません）",
+                               "name the system: the flow has no single {k} system", k=kind))
+            return
+        if system not in self.flow.systems:
+            self.add(where, tr("不明なシステム '{s}'。", "unknown system '{s}'.", s=system)
+                     + suggest(system, self.flow.systems))
+            return
+        selector_map = self.loaded.selector_maps.get(system)
+        if selector_map is None:
+            return
+        if "." not in ref:
+            self.add(where, tr("要素は「画面.要素」と書いてください: {r}", "write elements as screen.element: {r}", r=ref))
+        elif not selector_map.has(ref):
+            self.add(where, tr("セレクタ定義 '{s}' に要素 '{r}' がありません。", "selector map '{s}' has no element '{r}'.",
+                               s=system, r=ref) + suggest(ref, selector_map.all_refs()))
+
+    def call(self, ref: str, where: Loc) -> None:
+        from bots.flow.loader import load_subflow
+
+        sub, found, path = load_subflow(ref, self.loaded.path, self.project, self.stack)
+        if sub is None and not found.errors:
+            return
+        if not path.is_file():
+            self.add(where, tr("サブフローが見つかりません: {r}", "sub-flow not found: {r}", r=ref))
+            return
+        self.found.extend(found)
+        if sub is not None:
+            self.loaded.subflows[ref] = sub
+
+    def expressions(self, node: Any, loc: Loc) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in BARE_KEYS and isinstance(value, str):
+                    self.expression(value, (*loc, key), is_bare=True)
+                else:
+                    self.expressions(value, (*loc, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                self.expressions(value, (*loc, index))
+        elif isinstance(node, str) and is_template(node):
+            self.expression(node, loc, is_bare=False)
+
+    def expression(self, text: str, loc: Loc, *, is_bare: bool) -> None:
+        try:
+            refs = references(text, is_bare=is_bare)
+        except TemplateSyntaxError as exc:
+            self.add(loc, tr("式の構文エラー: {e}", "expression syntax error: {e}", e=exc.message))
+            return
+        columns = set(self.flow.records.columns) if self.flow.records else set()
+        known = {"record": columns, "inputs": set(self.flow.inputs), "vars": self.vars, "run": set(RUN_ATTRS)}
+        for ref in refs:
+            if ref.root in ENV.globals or ref.root in ENV.filters:
+                continue
+            if ref.root not in ROOTS:
+                self.add(loc, tr("未定義の名前 '{n}'（使える名前: {r}）。", "undefined name '{n}' (available: {r}).",
+                                 n=ref.root, r=", ".join(ROOTS)) + suggest(ref.root, ROOTS))
+            elif ref.root in known and ref.attr is not None and ref.attr not in known[ref.root]:
+                if ref.root == "record" and not self.flow.records:
+                    message = tr("このフローには records がないので record は使えません",
+                                 "record is undefined: this flow declares no records")
+                else:
+                    message = tr("未定義の変数 '{r}.{a}'。", "undefined variable '{r}.{a}'.", r=ref.root, a=ref.attr) \
+                        + suggest(ref.attr, known[ref.root])
+                self.add(loc, message)
+
+
+def check_flow(loaded: LoadedFlow, project: Project, *, _stack: tuple[Any, ...] = ()) -> Diagnostics:
+    return _Checker(loaded, project, _stack).run()

@@ -1,0 +1,122 @@
+"""The flow model: what a ``flows/*.yaml`` file declares, as frozen, typed data."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, field_validator
+
+from bots.flow.types import Duration, FrozenModel
+from bots.i18n import tr
+from bots.records.model import ColumnSpec
+
+if TYPE_CHECKING:
+    from bots.flow.steps import AnyStep
+
+_FLOW_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+class SystemSpec(FrozenModel):
+    """A target system the flow touches."""
+
+    kind: Literal["web", "desktop"] = "web"
+    base_url: str | None = None
+    #: Name of ``selectors/<name>.yaml``; defaults to the system's key.
+    selectors: str | None = None
+    title: str | None = None
+
+
+class InputSpec(FrozenModel):
+    """A typed parameter of the flow, given with ``--input`` or ``--set name=value``."""
+
+    type: Literal["path", "str", "int", "date", "bool"] = "str"
+    default: Any = None
+    required: bool = False
+    description: str | None = None
+
+
+class ExcelRecords(FrozenModel):
+    """Records are the rows of an Excel sheet under its header row."""
+
+    source: Literal["excel"] = Field("excel", alias="from")
+    file: str
+    sheet: str | None = None
+    header_row: int = Field(1, ge=1, le=1000)
+    key: tuple[str, ...] = ()
+    columns: dict[str, ColumnSpec]
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _shorthand_columns(cls, value: Any) -> Any:
+        """``氏名: str`` is short for ``氏名: {type: str}``."""
+        if isinstance(value, dict):
+            return {k: ({"type": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+
+RecordsSpec = Annotated[ExcelRecords, Field(discriminator="source")]
+
+
+class Settings(FrozenModel):
+    step_timeout: Duration = 10.0
+    #: Stop the run cleanly after this many failed records (0: never stop for failures).
+    max_failures: int = Field(20, ge=0)
+    screenshot_on_failure: bool = True
+
+
+class Flow(FrozenModel):
+    """One declared, versioned bot."""
+
+    id: str
+    title: str
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    owner: str
+    deputy: str | None = None
+    description: str | None = None
+    systems: dict[str, SystemSpec] = {}
+    inputs: dict[str, InputSpec] = {}
+    records: RecordsSpec | None = None
+    settings: Settings = Settings()
+    #: Captured variables written as columns of the results workbook (e.g. 受付番号).
+    outputs: tuple[str, ...] = ()
+    setup: list[AnyStep] = []
+    steps: list[AnyStep]
+    on_record_failure: list[AnyStep] = []
+    teardown: list[AnyStep] = []
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not _FLOW_ID.match(value):
+            raise ValueError(tr("id は英小文字・数字・_・- で書いてください", "write the id in lowercase letters, digits, _ and -"))
+        return value
+
+    def default_system(self, kind: str = "web") -> str | None:
+        """The only system of a kind, which steps may leave unnamed."""
+        found = [name for name, spec in self.systems.items() if spec.kind == kind]
+        return found[0] if len(found) == 1 else None
+
+
+class SubFlow(FrozenModel):
+    """A flow called by ``control.call``: inputs and steps, no records of its own."""
+
+    id: str
+    title: str
+    version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    owner: str
+    deputy: str | None = None
+    description: str | None = None
+    systems: dict[str, SystemSpec] = {}
+    inputs: dict[str, InputSpec] = {}
+    outputs: tuple[str, ...] = ()
+    steps: list[AnyStep]
+
+
+def rebuild_models() -> None:
+    """Resolve the step union in the flow models once the registry is filled."""
+    from bots.flow.steps import step_union
+
+    namespace = {"AnyStep": step_union()}
+    Flow.model_rebuild(_types_namespace=namespace, force=True)
+    SubFlow.model_rebuild(_types_namespace=namespace, force=True)

@@ -1,0 +1,39 @@
+"""Which browser binary to launch, per platform, without downloading one.
+
+Closed municipal networks cannot fetch Playwright's browser builds: on Linux we drive the
+distribution's Chromium, on Windows the installed Microsoft Edge (``channel="msedge"``).
+``KZ_CHROMIUM`` overrides both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Flags that keep Chromium quiet on a closed network (no update, sync or telemetry calls).
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+)
+
+
+def launch_options(*, headless: bool = True) -> dict[str, Any]:
+    """Keyword arguments for ``playwright.chromium.launch``."""
+    options: dict[str, Any] = {"headless": headless, "args": list(CHROMIUM_ARGS)}
+    override = os.environ.get("KZ_CHROMIUM")
+    if override:
+        options["executable_path"] = str(Path(override))
+    elif sys.platform.startswith("win"):
+        options["channel"] = "msedge"
+    else:
+        found = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+        options["executable_path"] = found
+    return options

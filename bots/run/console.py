@@ -1,0 +1,68 @@
+"""The console view of a run: a progress bar (done/total, failures) and a closing summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bots.engine.events import RunInfo, RunListener
+from bots.engine.results import RecordResult, RunResult, RunStatus, Status
+from bots.i18n import tr
+
+
+class ConsoleListener(RunListener):
+    def __init__(self, console: Console | None = None, *, verbose: bool = False) -> None:
+        self.console = console or Console(stderr=True)
+        self.verbose = verbose
+        self.failed = 0
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(tr("失敗 {task.fields[failed]}", "failed {task.fields[failed]}")),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.task: Any = None
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        flow = info.loaded.flow
+        mode = tr("（リハーサル: 登録はしません）", " (dry run: nothing is submitted)") if info.dry_run else ""
+        self.console.print(tr("[bold]{t}[/] v{v}  実行ID {r}{m}", "[bold]{t}[/] v{v}  run {r}{m}",
+                              t=flow.title, v=flow.version, r=run.run_id, m=mode))
+        self.progress.start()
+        self.task = self.progress.add_task(tr("処理中", "running"), total=None, failed=0)
+
+    def records_counted(self, total: int | None) -> None:
+        self.progress.update(self.task, total=total)
+
+    def record_finished(self, record: RecordResult) -> None:
+        if record.status in (Status.FAIL, Status.REVIEW):
+            self.failed += 1
+            self.progress.console.print(f"  [red]{record.status.label()}[/] {record.location} {record.key}: {record.error}")
+        elif self.verbose:
+            self.progress.console.print(f"  [green]{record.status.label()}[/] {record.location} {record.key}")
+        self.progress.update(self.task, advance=1, failed=self.failed)
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        if kind in {"selector_drift", "recover_failed", "teardown_failed"} or (kind == "retry" and self.verbose):
+            self.progress.console.print(f"  [yellow]{message}[/]")
+
+    def run_finished(self, run: RunResult) -> None:
+        self.progress.stop()
+        table = Table(show_header=False, box=None)
+        status_text = {
+            RunStatus.COMPLETED: tr("完了", "completed"), RunStatus.STOPPED: tr("停止", "stopped"),
+            RunStatus.ABORTED: tr("中断", "aborted"), RunStatus.INVALID: tr("入力不正", "invalid input"),
+            RunStatus.RUNNING: tr("実行中", "running"),
+        }[run.status]
+        table.add_row(tr("状態", "status"), status_text)
+        for status in (Status.PASS, Status.FAIL, Status.REVIEW, Status.NOT_RUN):
+            table.add_row(status.label(), str(run.count(status)))
+        if run.error:
+            table.add_row(tr("理由", "reason"), run.error)
+        self.console.print(table)

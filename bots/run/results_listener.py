@@ -1,0 +1,31 @@
+"""Writes the results workbook when a run ends: every input row with its outcome.
+
+Staff open this file to see which applications were keyed (with their 受付番号) and which
+need their attention; the input workbook itself is never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bots.adapters.excel_results import ResultsWorkbook
+from bots.engine.events import RunInfo, RunListener
+from bots.engine.results import RunResult
+from bots.run.folder import results_path
+
+
+class ResultsWorkbookListener(RunListener):
+    def __init__(self, info: RunInfo) -> None:
+        self.info = info
+        self.path: Path | None = None
+
+    def run_finished(self, run: RunResult) -> None:
+        if self.info.loaded.flow.records is None or not self.info.input_headers:
+            return
+        path = results_path(self.info.folder, self.info.input_file, self.info.loaded.flow.id)
+        book = ResultsWorkbook(path, self.info.input_headers, list(self.info.loaded.flow.outputs))
+        for record in run.records:
+            book.add(record.raw, record.status.label(), record.outputs, record.error,
+                     record.started if record.status.name != "NOT_RUN" else None)
+        book.save()
+        self.path = path

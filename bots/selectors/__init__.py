@@ -1,0 +1,1 @@
+"""Selector maps: named UI elements per system and screen, with ordered fallbacks."""

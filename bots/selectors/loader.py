@@ -1,0 +1,38 @@
+"""Load ``selectors/<system>.yaml`` with file:line:col diagnostics, cached per path and mtime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bots.flow.diagnostics import Diagnostic, Diagnostics
+from bots.flow.errors_map import diagnostics_from_validation
+from bots.flow.yamlpos import load_yaml
+from bots.i18n import tr
+from bots.selectors.model import SelectorMap
+
+_CACHE: dict[tuple[Path, float], tuple[SelectorMap | None, Diagnostics]] = {}
+
+
+def selectors_path(root: Path, system: str) -> Path:
+    return root / f"{system}.yaml"
+
+
+def load_selector_map(path: Path) -> tuple[SelectorMap | None, Diagnostics]:
+    """Parse and validate one selector map; never raises for bad content."""
+    try:
+        key = (path.resolve(), path.stat().st_mtime)
+    except OSError:
+        return None, Diagnostics([Diagnostic(path, None, tr("セレクタ定義が見つかりません", "selector map not found"))])
+    if key in _CACHE:
+        return _CACHE[key]
+    loaded, found = load_yaml(path)
+    result: SelectorMap | None = None
+    if loaded is not None:
+        try:
+            result = SelectorMap.model_validate(loaded.data)
+        except ValidationError as exc:
+            found.extend(diagnostics_from_validation(exc, loaded))
+    _CACHE[key] = (result, found)
+    return result, found

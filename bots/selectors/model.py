@@ -1,0 +1,99 @@
+"""Selector maps (``selectors/<system>.yaml``): screens → named elements → ordered candidates.
+
+A screen change is fixed here, once, instead of in every flow that touches the screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from bots.flow.types import FrozenModel
+from bots.i18n import tr
+
+_KINDS = ("role", "label", "text", "placeholder", "css", "xpath")
+
+
+class Candidate(FrozenModel):
+    """One way to find an element. Exactly one of role/label/text/placeholder/css/xpath."""
+
+    role: str | None = None
+    name: str | None = None  #: accessible name, with ``role``
+    exact: bool = True
+    label: str | None = None
+    text: str | None = None
+    placeholder: str | None = None
+    css: str | None = None
+    xpath: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Candidate:
+        given = [k for k in _KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                tr(
+                    "候補には role / label / text / placeholder / css / xpath のどれか一つを書いてください",
+                    "write exactly one of role / label / text / placeholder / css / xpath",
+                )
+            )
+        if self.name is not None and self.role is None:
+            raise ValueError(tr("name は role と一緒に使います", "name goes with role"))
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in _KINDS if getattr(self, k) is not None)
+
+    def describe(self) -> str:
+        value = getattr(self, self.kind)
+        if self.kind == "role" and self.name:
+            return f"role={value}[name={self.name!r}]"
+        return f"{self.kind}={value!r}"
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, dict) else value
+
+
+class Screen(FrozenModel):
+    url: str | None = None
+    title: str | None = None
+    elements: dict[str, list[Candidate]]
+
+    @field_validator("elements", mode="before")
+    @classmethod
+    def _single_candidate(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _as_list(v) for k, v in value.items()}
+        return value
+
+
+class ErrorIndicator(FrozenModel):
+    """A screen that may appear instead of the expected one (error page, expiry, validation)."""
+
+    name: str
+    kind: Literal["target_error", "session_expired", "validation"]
+    #: The system documents that this screen means the request was refused before processing,
+    #: so retrying after a commit step cannot key the record twice.
+    nothing_saved: bool = False
+    candidates: list[Candidate] = Field(min_length=1)
+
+
+class SelectorMap(FrozenModel):
+    system: str
+    title: str | None = None
+    kind: Literal["web", "desktop"] = "web"
+    error_indicators: list[ErrorIndicator] = []
+    screens: dict[str, Screen]
+
+    def element(self, ref: str) -> list[Candidate]:
+        screen, _, name = ref.partition(".")
+        return self.screens[screen].elements[name]
+
+    def has(self, ref: str) -> bool:
+        screen, _, name = ref.partition(".")
+        return screen in self.screens and name in self.screens[screen].elements
+
+    def all_refs(self) -> list[str]:
+        return [f"{s}.{e}" for s, screen in self.screens.items() for e in screen.elements]
