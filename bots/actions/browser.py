@@ -171,8 +171,9 @@ class WaitForParams(TargetParams):
 
 @action("browser.wait_for", WaitForParams)
 def wait_for(ctx: StepContext, p: WaitForParams) -> None:
-    """Wait until an element shows (the next screen has arrived). An error page or validation
-    message shown instead fails the step at once.
+    """Wait until an element shows (the next screen has arrived).
+
+    An error page or validation message shown instead fails the step at once.
 
     ``- browser.wait_for: 確認.登録``
     """

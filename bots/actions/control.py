@@ -146,7 +146,7 @@ class FailParams(Params):
 def fail(ctx: StepContext, p: FailParams) -> None:
     """Fail the current record with a message (use with ``when``).
 
-    ``- fail: {message: "対象外の申請種別です", when: "record.申請種別 == 'その他'"}``
+    ``- {fail: 対象外の申請種別です, when: "record.申請種別 == 'その他'"}`` (``when`` belongs to the step)
     """
     raise FlowFailed(str(p.message))
 

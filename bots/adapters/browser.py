@@ -43,6 +43,10 @@ def build_locator(page: Page, c: Candidate) -> Locator:
     return page.locator(f"xpath={c.xpath}")
 
 
+#: Is the element (or an ancestor) one of the error indicators' CSS selectors?
+_MATCHES_ANY = "(el, selectors) => selectors.some((s) => el.matches(s) || el.closest(s) !== null)"
+
+
 def _union(locators: list[Locator]) -> Locator:
     return reduce(lambda a, b: a.or_(b), locators)
 
@@ -129,17 +133,30 @@ class BrowserSession:
         """Wait until ``target`` shows; fail at once if an error indicator shows instead."""
         key = self.describe(target)
         candidates = self.candidates(target)
+        chosen = self._chosen.get(key)
+        if chosen is not None:  # watch only the candidate that resolved before: fewer selector queries
+            candidates = [candidates[chosen]]
         locators = [build_locator(self.page, c) for c in candidates]
         indicators = self.selector_map.error_indicators if self.selector_map and state == "visible" else []
         errors = [(ind, _union([build_locator(self.page, c) for c in ind.candidates])) for ind in indicators]
         watched = _union(locators + [loc for _, loc in errors])
-        self._wait(watched.first, state, timeout_ms, key)
-        if errors and _union([loc for _, loc in errors]).count() > 0:
-            self._raise_indicator(errors)
-        if state != "visible":
+        css = [c.css for ind in indicators for c in ind.candidates]
+        if errors and all(css) and state == "visible":
+            # One round trip: wait for whichever shows first and ask the page if it is an error.
+            try:
+                hit = watched.first.evaluate(_MATCHES_ANY, css, timeout=timeout_ms)
+            except PlaywrightError as exc:
+                raise translate(exc, key, status=self._error_status()) from exc
+            if hit:
+                self._raise_indicator(errors)
+        else:
+            self._wait(watched.first, state, timeout_ms, key)
+            if errors and _union([loc for _, loc in errors]).count() > 0:
+                self._raise_indicator(errors)
+        if state != "visible" or chosen is not None or len(locators) == 1:
+            if chosen is None:
+                self._chosen[key] = 0
             return locators[0]
-        if key in self._chosen:
-            return locators[self._chosen[key]]
         return self._pick(key, candidates, locators)
 
     def _raise_indicator(self, errors: list[tuple[Any, Locator]]) -> None:
@@ -147,8 +164,10 @@ class BrowserSession:
             if locator.count() == 0:
                 continue
             try:
-                text = " / ".join(t.strip() for t in locator.all_inner_texts() if t.strip()) or indicator.name
+                text = " / ".join(" ".join(t.split()) for t in locator.all_inner_texts() if t.strip())
             except PlaywrightError:
+                text = ""
+            if not text or len(text) > 160:  # a whole page matched: its name says more than its text
                 text = indicator.name
             if indicator.kind == "validation":
                 raise InputRecordError(tr("対象システムの入力エラー: {t}", "rejected by the target system: {t}", t=text))

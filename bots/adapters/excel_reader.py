@@ -43,6 +43,7 @@ from bots.records.model import ColumnSpec, SourceRecord
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 _PLAIN = ColumnSpec()
+_Box = tuple[int, int, int, int]  #: a merged range: min_col, min_row, max_col, max_row
 _UNCACHED = "数式の計算結果が保存されていません（列: {}）。Excelで開いて保存し直してください"
 
 
@@ -59,7 +60,7 @@ class _Cell:
 
 @dataclass
 class _SheetScan:
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  #: min_col, min_row, max_col, max_row
+    merges: list[_Box] = field(default_factory=list)
     uncached: set[tuple[int, int]] = field(default_factory=set)  #: (row, col)
 
 
@@ -117,7 +118,9 @@ def open_workbook_checked(path: Path, sheet: str | None) -> tuple[Any, Any]:
         close = difflib.get_close_matches(sheet or "", titles, n=1)
         hint = f"（もしかして「{close[0]}」？）" if close else ""
         raise InputFileError(f"シート「{sheet}」がありません{hint}。このファイルのシート: {'、'.join(titles)}: {path}")
-    return wb, wb[sheet]
+    ws = wb[sheet]
+    ws.reset_dimensions()  # the stored <dimension> can be wrong (some generators write "A1"): read what is there
+    return wb, ws
 
 
 def read_records(
@@ -148,12 +151,17 @@ class RecordReader:
             self.total: int | None = sum(1 for _ in self._rows())
         except Exception as exc:  # damaged sheet XML surfaces only while streaming
             raise InputFileError(f"シート「{self.sheet}」を読めません（壊れている可能性があります）: {path}（{exc}）") from exc
+        self._merges_by_row: dict[int, list[_Box]] = {}  # rows x merges would be slow on merge-heavy sheets
+        for box in self._scan.merges:
+            if box[1] > header_row and box[0] <= len(self.headers):
+                for row in range(box[1], box[3] + 1):
+                    self._merges_by_row.setdefault(row, []).append(box)
         if self.total == 0:
             raise InputFileError(f"データ行がありません（見出し行のみです）: {path}（シート「{self.sheet}」）")
 
     def __iter__(self) -> Iterator[SourceRecord]:
         index = {label: i for i, label in enumerate(self.headers)}
-        anchors: dict[tuple[int, int, int, int], _Cell] = {}
+        anchors: dict[_Box, _Cell] = {}
         for count, (row, cells) in enumerate(self._rows(), start=1):
             filled = self._fill_merges(row, cells, anchors)
             yield self._record(count, row, cells, filled, index)
@@ -208,12 +216,10 @@ class RecordReader:
             if not all(cell.blank for cell in cells):
                 yield row, cells
 
-    def _fill_merges(self, row: int, cells: list[_Cell], anchors: dict[tuple[int, int, int, int], _Cell]) -> list[str]:
+    def _fill_merges(self, row: int, cells: list[_Cell], anchors: dict[_Box, _Cell]) -> list[str]:
         filled = []
-        for box in self._scan.merges:
-            min_col, min_row, max_col, max_row = box
-            if not min_row <= row <= max_row or min_row <= self.header_row or min_col > len(cells):
-                continue
+        for box in self._merges_by_row.get(row, ()):
+            min_col, min_row, max_col, _ = box
             if row == min_row:
                 anchors[box] = cells[min_col - 1]
             anchor = anchors.get(box)

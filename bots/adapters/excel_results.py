@@ -124,6 +124,8 @@ class ResultsWorkbook:
             raise RunAborted(
                 f"結果ファイルを保存できません（Excelで開かれているか、権限がありません）: {self.path}"
             ) from exc
+        except OSError as exc:
+            raise RunAborted(f"結果ファイルを保存できません（{exc.strerror or exc}）: {self.path}") from exc
         finally:
             tmp.unlink(missing_ok=True)
         return self.path

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import typer
 from rich.console import Console
 
 from bots.cli.validate_cmd import print_diagnostics
 from bots.engine.events import RunInfo, RunListener
-from bots.engine.executor import LocalExecutor, RunRequest, Trigger
+from bots.engine.executor import ListenerFactory, LocalExecutor, RunRequest, Trigger
 from bots.errors import ExitCode, FlowError, InputFileError
 from bots.i18n import tr
 from bots.project import Project
@@ -28,7 +29,9 @@ def parse_sets(values: list[str]) -> dict[str, str]:
     return parsed
 
 
-def standard_listeners(console: Console, verbose: bool, holder: dict[str, object]) -> object:
+def standard_listeners(console: Console, verbose: bool, holder: dict[str, object]) -> ListenerFactory:
+    """The listeners of a run started by a person: run log, results workbook, console."""
+
     def make(info: RunInfo) -> list[RunListener]:
         results = ResultsWorkbookListener(info)
         holder["results"] = results
@@ -51,10 +54,10 @@ def run(
     console = Console(stderr=True, soft_wrap=True)
     holder: dict[str, object] = {}
     request = RunRequest(flow=str(flow), inputs=parse_sets(sets), primary_input=input_file,
-                         trigger=trigger if trigger in ("manual", "tray", "schedule") else "manual",  # type: ignore[arg-type]
+                         trigger=cast(Trigger, trigger if trigger in ("manual", "tray", "schedule") else "manual"),
                          dry_run=dry_run, headless=not headed, cwd=str(Path.cwd()))
     try:
-        result = LocalExecutor(Project.discover()).run(request, listeners=standard_listeners(console, verbose, holder))  # type: ignore[arg-type]
+        result = LocalExecutor(Project.discover()).run(request, listeners=standard_listeners(console, verbose, holder))
     except FlowError as exc:
         print_diagnostics(console, list(exc.diagnostics))  # type: ignore[arg-type]
         console.print(f"[red]{exc}[/]")

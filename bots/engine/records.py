@@ -46,4 +46,4 @@ def record_key(flow: Flow, record: SourceRecord) -> str:
     parts = [record.values.get(k) for k in spec.key]
     if any(p is None or p == "" for p in parts):
         return record.location
-    return "・".join(p.isoformat() if hasattr(p, "isoformat") else str(p) for p in parts)
+    return "・".join(part.isoformat() if hasattr(part, "isoformat") else str(part) for part in parts if part is not None)

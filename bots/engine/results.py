@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from bots.i18n import tr
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
     SKIP = "SKIP"
@@ -28,7 +28,7 @@ class Status(str, Enum):
         }[self]
 
 
-class RunStatus(str, Enum):
+class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"  #: every record reached a final state (some may have failed)
     STOPPED = "stopped"  #: stopped on request after finishing the current record

@@ -37,7 +37,7 @@ def _render_value(value: Any, namespace: dict[str, Any]) -> Any:
 
 def render_params(params: BaseModel, namespace: dict[str, Any]) -> BaseModel:
     """Params with every template field rendered, except the action's raw fields."""
-    raw = getattr(type(params), "raw_fields", frozenset())
+    raw: frozenset[str] = getattr(type(params), "raw_fields", frozenset())
     update: dict[str, Any] = {}
     for name in type(params).model_fields:
         if name in raw:
@@ -65,9 +65,9 @@ class StepRunner:
                             str(exc) if exc else None, kind)
         self.run.listeners.step_finished(result, depth)
 
-    def _may_retry(self, policy: RetryPolicy | None, attempt: int, exc: StepError | InputRecordError,
+    def _may_retry(self, policy: RetryPolicy, attempt: int, exc: StepError | InputRecordError,
                    scope: Scope) -> bool:
-        if policy is None or attempt >= policy.attempts or not policy.matches(exc.kind) or self.run.stop.is_set():
+        if attempt >= policy.attempts or not policy.matches(exc.kind) or self.run.stop.is_set():
             return False
         if scope.commit_started and not getattr(exc, "nothing_saved", False):
             self.run.listeners.notice("retry_refused", tr(
@@ -104,7 +104,7 @@ class StepRunner:
                 params = render_params(step.params, namespace(self.run, scope))
                 step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
             except (StepError, InputRecordError) as exc:
-                if self._may_retry(policy, attempt, exc, scope):
+                if policy is not None and self._may_retry(policy, attempt, exc, scope):
                     scope.commit_started = False
                     delay = policy.delay_before(attempt + 1)
                     listeners.notice("retry", tr("{s} を再試行します（{a}/{n}回目, {d:.1f}秒後）: {e}",

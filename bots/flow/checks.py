@@ -6,6 +6,7 @@ Run after the model validated, so every step is typed; positions come from the r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateSyntaxError
@@ -101,7 +102,14 @@ class _Checker:
         params = step.params
         key = data_key(step)
         system_name = getattr(params, "system", None)
-        for field_name in type(params).target_fields:
+        if isinstance(system_name, str) and not is_template(system_name) and system_name not in self.flow.systems:
+            self.add((*loc, key, "system"), tr("不明なシステム '{s}'。", "unknown system '{s}'.", s=system_name)
+                     + suggest(system_name, self.flow.systems))
+            system_name = None
+            targets: tuple[str, ...] = ()
+        else:
+            targets = type(params).target_fields
+        for field_name in targets:
             target = getattr(params, field_name, None)
             if target is None:
                 continue
@@ -113,7 +121,7 @@ class _Checker:
                                    "raw locator; put it in the selector map so a screen change is fixed in one place"),
                          Severity.WARNING)
         if step.action == "control.call":
-            self.call(str(getattr(params, "flow")), (*loc, key, "flow"))
+            self.call(str(params.flow), (*loc, key, "flow"))  # type: ignore[attr-defined]
 
     def target(self, ref: str, system_name: str | None, where: Loc, step: StepBase) -> None:
         kind = "desktop" if step.action.startswith("desktop.") else "web"
@@ -144,7 +152,9 @@ class _Checker:
         if not path.is_file():
             self.add(where, tr("サブフローが見つかりません: {r}", "sub-flow not found: {r}", r=ref))
             return
-        self.found.extend(found)
+        # A cycle is reported against the calling file without a position: point at this call.
+        here = self.loaded.source.pos_of(where)
+        self.found.extend(replace(d, pos=here) if d.path == self.loaded.path and d.pos is None else d for d in found)
         if sub is not None:
             self.loaded.subflows[ref] = sub
 

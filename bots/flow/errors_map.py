@@ -100,7 +100,17 @@ def _message(error: ErrorDetails, loaded: LoadedYaml) -> tuple[str, tuple[Any, .
 def diagnostics_from_validation(exc: ValidationError, loaded: LoadedYaml) -> Diagnostics:
     found = Diagnostics()
     seen: set[tuple[int, int, str]] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    unknown: dict[tuple[Any, ...], list[str]] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            unknown.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
+    for error in errors:
+        # ``valeu:`` for ``value:`` is one mistake: its "did you mean" already names the missing key.
+        if error["type"] == "missing" and difflib.get_close_matches(
+            str(error["loc"][-1]), unknown.get(tuple(error["loc"][:-1]), []), n=1, cutoff=0.6
+        ):
+            continue
         message, loc = _message(error, loaded)
         pos = loaded.key_pos_of(loaded.data_path(loc)) if error["type"] in {"extra_forbidden", "unknown_step"} \
             else loaded.pos_of(loc)

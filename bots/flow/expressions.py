@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import jaconv
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, nodes
+from jinja2 import StrictUndefined, TemplateError, Undefined, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from bots.errors import InputRecordError
@@ -77,7 +77,12 @@ def bare(expr: str) -> str:
 def evaluate(expr: str, namespace: Mapping[str, Any]) -> Any:
     """Evaluate a bare expression (``when:``, ``cond:``, ``items:``) to a Python value."""
     try:
-        return _compiled_expression(bare(expr))(**namespace)
+        value = _compiled_expression(bare(expr))(**namespace)
+        if isinstance(value, Undefined):
+            # Returned, not used, an undefined value would not raise by itself: ``{{ vars.x }}``
+            # would store Undefined (or ``''.__class__`` the sandbox's placeholder) instead of failing.
+            value._fail_with_undefined_error()
+        return value
     except UndefinedError as exc:
         raise InputRecordError(tr("式の値が未定義です: {e}（{x}）", "undefined in expression: {e} ({x})",
                                   e=exc.message, x=expr)) from exc
@@ -118,15 +123,16 @@ def references(text: str, *, is_bare: bool = False) -> list[Reference]:
     tree = ENV.parse(source)
     local_names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     found: list[Reference] = []
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
+    for getattr_node in tree.find_all(nodes.Getattr):
+        target = getattr_node.node
         if isinstance(target, nodes.Name) and target.ctx == "load":
-            if isinstance(node, nodes.Getattr):
-                found.append(Reference(target.name, node.attr))
-            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-                found.append(Reference(target.name, node.arg.value))
-            else:
-                found.append(Reference(target.name, None))
+            found.append(Reference(target.name, getattr_node.attr))
+    for getitem_node in tree.find_all(nodes.Getitem):
+        target = getitem_node.node
+        if isinstance(target, nodes.Name) and target.ctx == "load":
+            arg = getitem_node.arg
+            key = arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
+            found.append(Reference(target.name, key))
     seen_roots = {r.root for r in found}
     for name in tree.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in seen_roots and name.name not in local_names:

@@ -41,7 +41,7 @@ class StepBase(BaseModel):
 
     @property
     def params(self) -> registry.Params:
-        value: registry.Params = getattr(self, "p")
+        value: registry.Params = self.p  # type: ignore[attr-defined]
         return value
 
     @property
@@ -77,14 +77,14 @@ def step_union() -> Any:
     members: list[Any] = []
     for name in registry.names():
         spec = registry.get(name)
-        model = create_model(  # type: ignore[call-overload]
+        model = create_model(
             f"Step[{name}]",
             __base__=StepBase,
             p=(spec.params, Field(alias=name)),
         )
         model.action = spec.name
         members.append(Annotated[model, Tag(name)])
-    union = Annotated[
+    union: Any = Annotated[
         Union[tuple(members)],  # noqa: UP007
         Discriminator(
             action_of,

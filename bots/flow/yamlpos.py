@@ -124,8 +124,13 @@ def load_yaml(path: Path, source: str | None = None) -> tuple[LoadedYaml | None,
         except FileNotFoundError:
             return None, Diagnostics([Diagnostic(path, None, tr("ファイルが見つかりません", "file not found"))])
         except UnicodeDecodeError as exc:
+            # Point at the first bad byte (a file saved as Shift_JIS usually fails on line 1 or 2).
+            before = exc.object[: exc.start]
+            line_start = before.rfind(b"\n") + 1
+            bad_at = Pos(before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1)
             return None, Diagnostics(
-                [Diagnostic(path, None, tr("UTF-8 として読めません: {r}", "not UTF-8: {r}", r=exc.reason))]
+                [Diagnostic(path, bad_at, tr("UTF-8 として読めません（Shift_JIS で保存されていませんか）: {r}",
+                                             "not UTF-8 (saved as Shift_JIS?): {r}", r=exc.reason))]
             )
         except OSError as exc:
             return None, Diagnostics([Diagnostic(path, None, tr("読み込めません: {r}", "cannot read: {r}", r=exc.strerror))])

@@ -23,7 +23,8 @@ class ResultsWorkbookListener(RunListener):
         if self.info.loaded.flow.records is None or not self.info.input_headers:
             return
         path = results_path(self.info.folder, self.info.input_file, self.info.loaded.flow.id)
-        book = ResultsWorkbook(path, self.info.input_headers, list(self.info.loaded.flow.outputs))
+        book = ResultsWorkbook(path, self.info.input_headers, list(self.info.loaded.flow.outputs),
+                               input_path=self.info.input_file or path.with_suffix(".input"))
         for record in run.records:
             book.add(record.raw, record.status.label(), record.outputs, record.error,
                      record.started if record.status.name != "NOT_RUN" else None)

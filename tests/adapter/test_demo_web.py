@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.forms import read_entry
 from bots.demo.web.server import DemoServer, serve_in_thread
+from bots.demo.web.sessions import SessionStore
 from bots.demo.web.store import read_all
 
 USER, PASSWORD = "kazaguruma", "demo-pass-2026"
@@ -164,7 +166,7 @@ def test_login_is_required_and_returns_to_the_page_asked_for(client: Client) -> 
 
 def test_post_without_valid_csrf_token_is_refused(client: Client, db: Path) -> None:
     client.login()
-    page = client.post("/entry", {**VALID, "csrf_token": "forged"})
+    page = client.post("/entry", {**VALID, "csrf_token": "偽造トークン"})
     assert (page.status, page.kz_page) == (400, "bad_request")
     assert "不正な要求です（CSRFトークン）" in page.body
     page = client.post("/login", {"user_id": USER, "password": PASSWORD}, csrf=False)
@@ -330,6 +332,19 @@ def test_idle_session_expires_on_the_injected_clock(db: Path) -> None:
     assert read_all(db) == []
 
 
+def test_only_logins_expire_and_cookieless_clients_cannot_grow_memory(db: Path) -> None:
+    clock = FakeClock()
+    with serve_in_thread(DemoWebConfig(db_path=db, session_idle_seconds=900, clock=clock)) as srv:
+        client = Client(srv)
+        client.get("/login")
+        clock.now += 2000  # a login screen left open over lunch still works
+        assert client.post("/login", {"user_id": USER, "password": PASSWORD}).kz_page == "menu"
+    sessions = SessionStore(idle_seconds=900, clock=clock)
+    for _ in range(30_000):
+        sessions.resolve(None)
+    assert len(sessions) <= 10_000 + 256
+
+
 def test_fault_rate_one_answers_500_before_any_state_change(db: Path) -> None:
     with serve_in_thread(DemoWebConfig(db_path=db, fault_rate=1.0)) as srv:
         client = Client(srv)
@@ -337,9 +352,9 @@ def test_fault_rate_one_answers_500_before_any_state_change(db: Path) -> None:
         csrf = client.csrf
         for method, path in (("GET", "/entry"), ("POST", "/entry"), ("POST", "/confirm")):
             page = client.request(method, path, {**VALID, "csrf_token": csrf} if method == "POST" else None)
-            assert (page.status, page.kz_page) == (500, "error")
+            assert (page.status, page.kz_page) == (500, "busy")
             assert '<h1 class="system-error">システムエラー</h1>' in page.body
-            assert "ただいま処理が混み合っています。しばらくしてから再度お試しください。" in page.body
+            assert "ただいま処理が混み合っています。この要求は処理されていません。" in page.body
         srv.reconfigure(fault_rate=0.0)
         assert client.get("/confirm").kz_page == "entry", "the failed POST /entry left nothing pending"
     assert read_all(db) == []
@@ -424,3 +439,82 @@ def test_browser_keys_one_application(server: DemoServer, db: Path) -> None:
             browser.close()
     rows = read_all(db)
     assert [(r["receipt_no"], r["氏名"], r["同意"]) for r in rows] == [(receipt_no, "山田 太郎", 1)]
+
+
+# The screen of the selector map each reached state must fully match.
+_STATE_SCREEN = {
+    "login_failed": "ログイン",
+    "menu": "メニュー",
+    "entry_invalid": "申請入力",
+    "confirm": "確認",
+    "complete": "完了",
+    "already_submitted": "送信済み",
+    "search_hit": "検索",
+}
+
+
+def _locate(page: Any, cand: dict[str, Any]) -> Any:
+    if "role" in cand:
+        return page.get_by_role(cand["role"], name=cand.get("name"), exact=bool(cand.get("exact")))
+    ((kind, value),) = cand.items()
+    if kind == "css":
+        return page.locator(value)
+    if kind == "xpath":
+        return page.locator(f"xpath={value}")
+    return {"label": page.get_by_label, "text": page.get_by_text, "placeholder": page.get_by_placeholder}[
+        kind
+    ](value)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed")
+def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> None:
+    from playwright.sync_api import sync_playwright
+    from ruamel.yaml import YAML
+
+    smap = YAML(typ="safe").load(Path(__file__).parents[2].joinpath("selectors/demo_web.yaml").read_text())
+    assert {e["kind"] for e in smap["error_indicators"]} == {"target_error", "session_expired", "validation"}
+
+    def check(page: Any, state: str, skip: tuple[str, ...] = ()) -> None:
+        screen = _STATE_SCREEN[state]
+        for element, cands in smap["screens"][screen]["elements"].items():
+            for cand in cands if element not in skip else []:
+                assert _locate(page, cand).count() == 1, f"{state}: {screen}.{element} {cand}"
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "/login")
+            page.locator("#user_id").fill(USER)
+            page.locator("#login").click()
+            check(page, "login_failed")
+            page.locator("#password").fill(PASSWORD)
+            page.locator("#login").click()
+            check(page, "menu")
+            page.goto(server.url + "/entry")
+            page.locator("#zip").fill("1")
+            page.locator("#to_confirm").click()
+            check(page, "entry_invalid")
+            for key, value in VALID.items():
+                if key in ("sex", "kind"):
+                    page.locator(f"#{key}").select_option(value)
+                elif key == "agree":
+                    page.locator("#agree").check()
+                else:
+                    page.locator(f"#{key}").fill(value)
+            page.locator("#to_confirm").click()
+            check(page, "confirm")
+            confirm_html = page.content()
+            page.locator("#submit").click()
+            check(page, "complete")
+            page.set_content(confirm_html)  # the confirm form again, holding the now spent token
+            page.locator("#submit").click()
+            check(page, "already_submitted")
+            page.goto(server.url + "/search?shimei=" + urllib.parse.quote(VALID["shimei"]))
+            check(page, "search_hit", skip=("該当なし",))
+            page.goto(server.url + "/search?shimei=none")
+            for cand in smap["screens"]["検索"]["elements"]["該当なし"]:
+                assert _locate(page, cand).count() == 1, cand
+        finally:
+            browser.close()

@@ -40,10 +40,10 @@ def _before_request() -> ResponseReturnValue | None:
     path = request.path
     if path.startswith(_UNCHECKED_PATHS):
         return None
-    if cfg.slow_ms and path.startswith(cfg.slow_paths):
+    if cfg.slow_ms and path.startswith(cfg.slow_paths) and demo.roll_slow():
         time.sleep(cfg.slow_ms / 1000)  # wait-ok: deliberate slowness of the simulated system
     if cfg.fault_mode == "before" and demo.roll_fault(path):
-        return system_error()
+        return system_error(busy=True)
 
     lookup = demo.sessions.resolve(request.cookies.get(COOKIE_NAME))
     g.kz_session = session = lookup.session
@@ -56,7 +56,7 @@ def _before_request() -> ResponseReturnValue | None:
         return redirect(f"/login?next={next_path}", 303)
     if request.method == "POST":
         token = request.form.get("csrf_token", "")
-        if not token or not secrets.compare_digest(token, session.csrf_token):
+        if not token or not secrets.compare_digest(token.encode(), session.csrf_token.encode()):
             return bad_request("不正な要求です（CSRFトークン）")
     return None
 

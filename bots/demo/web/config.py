@@ -40,13 +40,15 @@ class DemoWebConfig:
     fault_mode: FaultMode = "before"
     slow_ms: int = 0
     slow_paths: tuple[str, ...] = ()
+    #: Probability that a request to a slow path is slow (1.0: always).
+    slow_rate: float = 1.0
     seed: int | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     municipality: str = "○○市"
     clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.fault_rate <= 1.0:
+        if not (0.0 <= self.fault_rate <= 1.0 and 0.0 <= self.slow_rate <= 1.0):
             raise ValueError(f"fault_rate must be within 0..1, got {self.fault_rate}")
         if self.fault_mode not in ("before", "after_commit"):
             raise ValueError(f"fault_mode must be 'before' or 'after_commit', got {self.fault_mode!r}")

@@ -39,6 +39,14 @@ class DemoContext:
             return self.rng.random() < cfg.fault_rate
 
 
+    def roll_slow(self) -> bool:
+        """Whether this request to a slow path is slow this time (``slow_rate``)."""
+        if self.config.slow_rate >= 1.0:
+            return True
+        with self.rng_lock:
+            return self.rng.random() < self.config.slow_rate
+
+
 def ctx() -> DemoContext:
     """The running app's DemoContext."""
     return cast(DemoContext, current_app.extensions[EXTENSION_KEY])
@@ -71,15 +79,29 @@ def page(template: str, kz_page: str, status: int = 200, **values: Any) -> Respo
     return response
 
 
-def system_error() -> Response:
-    """The HTTP 500 page an overloaded core system shows; retrying later is the expected cure."""
+def system_error(*, busy: bool = False) -> Response:
+    """The HTTP 500 pages of the core system.
+
+    ``busy``: the documented overload page, answered before the request is processed (the
+    operations manual says nothing was stored, so a retry is safe). Otherwise the generic
+    error page, after which the outcome of the request is unknown.
+    """
+    if busy:
+        return page(
+            "error.html",
+            "busy",
+            500,
+            heading="システムエラー",
+            heading_class="system-error",
+            message="ただいま処理が混み合っています。この要求は処理されていません。しばらくしてから再度お試しください。",
+        )
     return page(
         "error.html",
         "error",
         500,
         heading="システムエラー",
         heading_class="system-error",
-        message="ただいま処理が混み合っています。しばらくしてから再度お試しください。",
+        message="システムエラーが発生しました。処理が完了したかどうかを確認してください。",
     )
 
 

@@ -22,7 +22,7 @@ from .config import DemoWebConfig
 
 _log = logging.getLogger(__name__)
 
-_RUNTIME_FIELDS = frozenset({"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "seed"})
+_RUNTIME_FIELDS = frozenset({"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed"})
 _READY_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
 

@@ -14,9 +14,12 @@ from typing import Any
 
 COOKIE_NAME = "KZSESSION"
 
-# Anonymous sessions (login page visits) are swept after this many idle periods.
-_ANON_IDLE_FACTOR = 4
+# Idle sessions are forgotten after this many idle periods: long enough that a lapsed login
+# still gets the 「有効期限が切れました」 message, short enough to keep memory flat.
+_FORGET_AFTER_IDLE_PERIODS = 4
 _SWEEP_EVERY = 256
+# Clients that never send the cookie back (plain-HTTP benchmarks) create a session per request.
+_MAX_ANONYMOUS = 10_000
 
 
 @dataclass
@@ -59,21 +62,28 @@ class SessionStore:
         return session
 
     def _sweep(self, now: float) -> None:
-        # Keeps memory flat under benchmarks that never send their cookie back.
-        limit = self._idle * _ANON_IDLE_FACTOR
+        limit = self._idle * _FORGET_AFTER_IDLE_PERIODS
         for sid in [sid for sid, s in self._sessions.items() if now - s.last_seen > limit]:
             del self._sessions[sid]
+        anonymous = [s for s in self._sessions.values() if s.user is None]
+        if len(anonymous) > _MAX_ANONYMOUS:
+            anonymous.sort(key=lambda s: s.last_seen)
+            for s in anonymous[: len(anonymous) - _MAX_ANONYMOUS]:
+                del self._sessions[s.sid]
 
     def resolve(self, sid: str | None) -> Lookup:
-        """The session for a cookie value; a fresh one if unknown or idle for too long."""
+        """The session for a cookie value; a fresh one if unknown or if its login idled too long.
+
+        Only logins expire: a login page left open for an hour still accepts its CSRF token.
+        """
         now = self._clock()
         with self._lock:
             session = self._sessions.get(sid) if sid else None
             if session is None:
                 return Lookup(self._new(now), expired=False)
-            if now - session.last_seen > self._idle:
+            if session.user is not None and now - session.last_seen > self._idle:
                 del self._sessions[session.sid]
-                return Lookup(self._new(now), expired=session.user is not None)
+                return Lookup(self._new(now), expired=True)
             session.last_seen = now
             session.is_new = False
             return Lookup(session, expired=False)
@@ -103,7 +113,7 @@ class SessionStore:
         """Atomically consume the one-time submit token; the pending application if it matched."""
         with self._lock:
             expected = session.submit_token
-            if not token or expected is None or not secrets.compare_digest(token, expected):
+            if not token or expected is None or not secrets.compare_digest(token.encode(), expected.encode()):
                 return None
             pending, session.pending, session.submit_token = session.pending, None, None
             return pending

@@ -1,0 +1,54 @@
+# Kazaguruma: `make demo` and `make test` set up everything on a fresh Debian 12 machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .stamps
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: browser, Japanese fonts, OCR, virtual display, clipboard, Tk, PDF tools, PostgreSQL.
+APT_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-jpn xvfb xauth xdotool xclip \
+	python3-tk python3-venv poppler-utils postgresql
+
+.PHONY: demo test bench install system-deps lint typecheck unit clean
+
+install: $(STAMPS)/venv
+
+$(STAMPS)/system: Makefile
+	@mkdir -p $(STAMPS)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+system-deps: $(STAMPS)/system
+
+$(STAMPS)/venv: pyproject.toml $(STAMPS)/system
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+lint: install
+	$(VENV)/bin/ruff check bots tests bench runner.py
+
+typecheck: install
+	$(VENV)/bin/mypy bots
+
+unit: install
+	$(VENV)/bin/pytest -q tests/unit
+
+test: install lint typecheck
+	$(VENV)/bin/pytest -q
+
+demo: install
+	$(PY) -m bots.demo.showcase
+
+bench: install
+	$(PY) bench/keying.py --records 200
+
+clean:
+	rm -rf $(STAMPS) build *.egg-info

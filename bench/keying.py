@@ -1,0 +1,166 @@
+"""Keying throughput: the sample flow through the engine vs a hand-written Playwright script.
+
+Both key the same N records into the same demo core system, in this one process run, with
+the same locators (the selector map's first candidates) and the same browser flags. Prints a
+table and, as its last line, JSON: {"records", "flow_rps", "raw_rps", "ratio", "cold_start_s"}.
+
+    python bench/keying.py --records 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bots.adapters.excel_reader import read_records  # noqa: E402
+from bots.demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx  # noqa: E402
+from bots.demo.web.config import DemoWebConfig  # noqa: E402
+from bots.demo.web.server import serve_in_thread  # noqa: E402
+from bots.demo.web.store import read_all  # noqa: E402
+from bots.engine.events import RunInfo, RunListener  # noqa: E402
+from bots.engine.executor import LocalExecutor, RunRequest  # noqa: E402
+from bots.engine.results import RecordResult  # noqa: E402
+from bots.platform.browser import launch_options  # noqa: E402
+from bots.project import Project  # noqa: E402
+from bots.run.jsonlog import RunLogListener  # noqa: E402
+from bots.run.results_listener import ResultsWorkbookListener  # noqa: E402
+
+PASSWORD = "demo-pass-2026"
+FLOW = ROOT / "flows" / "shinsei_nyuryoku.yaml"
+
+
+class LoopTimer(RunListener):
+    """Times the record loop only (first record started → last record finished)."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last: float | None = None
+        self.passed = 0
+
+    def record_started(self, record: RecordResult) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+
+    def record_finished(self, record: RecordResult) -> None:
+        self.last = time.perf_counter()
+        self.passed += record.status.name == "PASS"
+
+
+def run_flow(xlsx: Path, url: str) -> tuple[float, int]:
+    os.environ["KZ_DEMO_URL"] = url
+    os.environ["KZ_DEMO_PASSWORD"] = PASSWORD
+    timer = LoopTimer()
+
+    def listeners(info: RunInfo) -> list[RunListener]:
+        # What a production run has: the JSON-lines run log and the results workbook.
+        return [RunLogListener(info, info.folder.name), ResultsWorkbookListener(info), timer]
+
+    request = RunRequest(flow=str(FLOW), primary_input=str(xlsx), cwd=str(ROOT))
+    LocalExecutor(Project(ROOT)).run(request, listeners=listeners)
+    assert timer.first is not None and timer.last is not None
+    return timer.last - timer.first, timer.passed
+
+
+def run_raw(records: list[dict[str, Any]], url: str) -> tuple[float, int]:
+    """What a careful person would write by hand with Playwright, same locators."""
+    done = 0
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(**launch_options(headless=True))
+        page = browser.new_page(locale="ja-JP")
+        page.goto(f"{url}/login")
+        page.get_by_label("ユーザーID").fill("kazaguruma")
+        page.get_by_label("パスワード").fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
+        page.get_by_role("link", name="申請入力").wait_for()
+        t0 = time.perf_counter()
+        for r in records:
+            page.goto(f"{url}/entry", wait_until="domcontentloaded")
+            page.get_by_label("氏名").fill(r["氏名"])
+            page.get_by_label("フリガナ").fill(r["フリガナ"])
+            page.get_by_label("生年月日").fill(r["生年月日"].isoformat())
+            page.get_by_label("性別").select_option(label=r["性別"])
+            page.get_by_label("郵便番号").fill(f"{r['郵便番号'][:3]}-{r['郵便番号'][3:]}")
+            page.get_by_label("住所").fill(r["住所"])
+            page.get_by_label("電話番号").fill(r["電話番号"])
+            page.get_by_label("申請種別").select_option(label=r["申請種別"])
+            page.get_by_role("checkbox", name="記載内容に誤りがないことを確認しました").set_checked(True)
+            page.get_by_label("備考").fill(r["備考"] or "")
+            page.get_by_role("button", name="確認へ").click()
+            page.get_by_role("button", name="登録", exact=True).click()
+            receipt = page.locator("#receipt_no").inner_text()
+            done += bool(receipt.strip())
+        elapsed = time.perf_counter() - t0
+        browser.close()
+    return elapsed, done
+
+
+def cold_start(xlsx: Path, url: str) -> float:
+    """Process start of ``runner.py run`` → the first fill of the first record."""
+    env = dict(os.environ, KZ_DEMO_URL=url, KZ_DEMO_PASSWORD=PASSWORD)
+    with tempfile.TemporaryDirectory() as logs:
+        env["KZ_LOGS"] = logs
+        t0 = time.time()
+        subprocess.run([sys.executable, str(ROOT / "runner.py"), "run", str(FLOW), "--input", str(xlsx)],
+                       env=env, cwd=ROOT, capture_output=True, check=False)
+        log = next(Path(logs).rglob("run.jsonl"))
+        for line in log.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry.get("event") == "step_finished" and entry.get("action") == "browser.fill" and entry.get("record"):
+                from datetime import datetime
+
+                finished = datetime.fromisoformat(entry["ts"]).timestamp()
+                return finished - t0 - entry["elapsed_ms"] / 1000
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=200)
+    args = parser.parse_args()
+    logger.remove()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["KZ_LOGS"] = str(Path(tmp) / "logs")
+        rows = [row for row, _ in make_applications(args.records, seed=7, bad=0)]
+        xlsx = Path(tmp) / "bench.xlsx"
+        write_applications_xlsx(xlsx, rows)
+        one = Path(tmp) / "one.xlsx"
+        write_applications_xlsx(one, rows[:1])
+        with read_records(xlsx, sheet="申請一覧", header_row=1, columns=DEMO_COLUMNS) as reader:
+            records = [r.values for r in reader]
+        results: dict[str, list[float]] = {"flow": [], "raw": []}
+        with serve_in_thread(DemoWebConfig(db_path=Path(tmp) / "store.sqlite3")) as server:
+            for _ in range(2):  # alternate to spread drift between the two
+                elapsed, ok = run_raw(records, server.url)
+                assert ok == len(records), f"raw keyed {ok}/{len(records)}"
+                results["raw"].append(len(records) / elapsed)
+                elapsed, ok = run_flow(xlsx, server.url)
+                assert ok == len(records), f"flow keyed {ok}/{len(records)}"
+                results["flow"].append(len(records) / elapsed)
+            stored = len(read_all(Path(tmp) / "store.sqlite3"))
+            cold = cold_start(one, server.url)
+    flow_rps, raw_rps = max(results["flow"]), max(results["raw"])
+    print(f"{'':24}{'flow (engine)':>16}{'raw Playwright':>16}")
+    print(f"{'records/s (best of 2)':24}{flow_rps:16.2f}{raw_rps:16.2f}")
+    print(f"{'records/s (each run)':24}{', '.join(f'{v:.2f}' for v in results['flow']):>16}"
+          f"{', '.join(f'{v:.2f}' for v in results['raw']):>16}")
+    print(f"stored in demo system: {stored} (expected {4 * len(records)})")
+    print(f"cold start runner.py run → first fill: {cold:.2f} s")
+    print(json.dumps({"records": len(records), "flow_rps": round(flow_rps, 3), "raw_rps": round(raw_rps, 3),
+                      "ratio": round(flow_rps / raw_rps, 3), "cold_start_s": round(cold, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""End-to-end fixtures: the real demo core system on loopback and real Debian chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from loguru import logger
+
+from bots.demo.web.config import DemoWebConfig
+from bots.demo.web.server import DemoServer, serve_in_thread
+from bots.engine.events import RunInfo, RunListener
+from bots.engine.executor import LocalExecutor, RunRequest
+from bots.engine.results import RunResult
+from bots.project import Project
+from bots.run.jsonlog import RunLogListener
+from bots.run.results_listener import ResultsWorkbookListener
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_FLOW = REPO / "flows" / "shinsei_nyuryoku.yaml"
+PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _quiet_loguru() -> Iterator[None]:
+    logger.remove()
+    yield
+
+
+@pytest.fixture
+def demo_web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., DemoServer]]:
+    """Start the demo web system with a fresh store: ``demo_web(fault_rate=0.1, ...)``."""
+    servers: list[DemoServer] = []
+
+    def start(**config: Any) -> DemoServer:
+        server = serve_in_thread(DemoWebConfig(db_path=tmp_path / f"store{len(servers)}.sqlite3", **config))
+        servers.append(server)
+        monkeypatch.setenv("KZ_DEMO_URL", server.url)
+        monkeypatch.setenv("KZ_DEMO_PASSWORD", PASSWORD)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@dataclass
+class FlowOutcome:
+    result: RunResult
+    folder: Path
+    results_path: Path | None
+
+    def results_rows(self) -> list[dict[str, Any]]:
+        assert self.results_path is not None
+        book = openpyxl.load_workbook(self.results_path, read_only=True)
+        rows = list(book["結果"].iter_rows(values_only=True))
+        book.close()
+        header = [str(h) for h in rows[0]]
+        return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
+
+@pytest.fixture
+def run_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., FlowOutcome]:
+    """Run a flow through the real engine with the production listeners (log, results)."""
+    monkeypatch.setenv("KZ_LOGS", str(tmp_path / "logs"))
+
+    def run(flow: Path = SAMPLE_FLOW, *, input_file: Path | None = None, dry_run: bool = False) -> FlowOutcome:
+        holder: dict[str, Any] = {}
+
+        def listeners(info: RunInfo) -> list[RunListener]:
+            holder["results"] = ResultsWorkbookListener(info)
+            holder["folder"] = info.folder
+            return [RunLogListener(info, info.folder.name), holder["results"]]
+
+        request = RunRequest(flow=str(flow), primary_input=str(input_file) if input_file else None,
+                             dry_run=dry_run, cwd=str(REPO))
+        result = LocalExecutor(Project(REPO)).run(request, listeners=listeners)
+        return FlowOutcome(result, holder["folder"], holder["results"].path)
+
+    return run
