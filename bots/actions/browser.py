@@ -103,19 +103,14 @@ class SelectParams(TargetParams):
 def select(ctx: StepContext, p: SelectParams) -> None:
     """Choose an option of a drop-down by its visible label (or its value).
 
+    A label the list does not offer fails the record as bad input, naming the options offered.
+
     ``- browser.select: {target: 申請入力.性別, label: "{{ record.性別 }}"}``
     """
     if (p.value is None) == (p.label is None):
         raise InputRecordError(tr("select には value か label のどちらか一つを指定します", "give either value or label"))
-    session = ctx.browser(p.system)
-    if p.label is not None:
-        label = as_text(p.label)
-        session.act(p.target, tr("選択", "select"), ctx.timeout_ms,
-                    lambda loc: loc.select_option(label=label, timeout=ctx.timeout_ms))
-    else:
-        value = as_text(p.value)
-        session.act(p.target, tr("選択", "select"), ctx.timeout_ms,
-                    lambda loc: loc.select_option(value=value, timeout=ctx.timeout_ms))
+    ctx.browser(p.system).select(p.target, ctx.timeout_ms, label=None if p.label is None else as_text(p.label),
+                                 value=None if p.value is None else as_text(p.value))
 
 
 class CheckParams(TargetParams):
@@ -214,13 +209,13 @@ class ReadTextParams(TargetParams):
 
 @action("browser.read_text", ReadTextParams)
 def read_text(ctx: StepContext, p: ReadTextParams) -> None:
-    """Read an element's text into ``vars.<into>`` (first group of ``pattern`` if given).
+    """Read an element's text into ``vars.<into>`` (first group of ``pattern`` if given). Waits
+    for the element like ``wait_for``: an error screen shown instead fails at once.
 
     ``- browser.read_text: {target: 完了.受付番号, into: 受付番号}``
     """
     session = ctx.browser(p.system)
-    text = session.act(p.target, tr("読み取り", "read"), ctx.timeout_ms,
-                       lambda loc: loc.first.inner_text(timeout=ctx.timeout_ms)).strip()
+    text = session.read_screen_text(p.target, ctx.timeout_ms).strip()
     if p.pattern:
         match = re.search(p.pattern, text)
         if match is None:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 
 from playwright.sync_api import Browser, Locator, Page, Playwright, Response, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bots.adapters.playwright_errors import translate
 from bots.errors import FlowError, InputRecordError, SessionExpired, StepError, TargetSystemError
@@ -43,8 +44,8 @@ def build_locator(page: Page, c: Candidate) -> Locator:
     return page.locator(f"xpath={c.xpath}")
 
 
-#: Is the element (or an ancestor) one of the error indicators' CSS selectors?
-_MATCHES_ANY = "(el, selectors) => selectors.some((s) => el.matches(s) || el.closest(s) !== null)"
+#: Is the element (or an ancestor) one of the error indicators' CSS selectors? And its text.
+_MATCHES_ANY = "(el, sels) => [sels.some((s) => el.matches(s) || el.closest(s) !== null), el.innerText]"
 
 
 def _union(locators: list[Locator]) -> Locator:
@@ -129,8 +130,51 @@ class BrowserSession:
             self._chosen.pop(key, None)  # the screen may have changed: resolve afresh next time
             raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
 
-    def wait_for_screen(self, target: Target, timeout_ms: float, state: str = "visible") -> Locator:
-        """Wait until ``target`` shows; fail at once if an error indicator shows instead."""
+    def read_screen_text(self, target: Target, timeout_ms: float) -> str:
+        """The text of ``target`` once it shows, in one round trip; an error screen fails at once."""
+        text: list[str] = []
+        self.wait_for_screen(target, timeout_ms, capture_text=text)
+        if text:
+            return text[0]
+        return self.act(target, tr("読み取り", "read"), timeout_ms, lambda loc: loc.first.inner_text(timeout=timeout_ms))
+
+    def select(self, target: Target, timeout_ms: float, *, label: str | None = None, value: str | None = None) -> None:
+        """Choose an option by label or value. An option the list does not offer is the record's
+        problem (InputRecordError naming what is offered), not a missing element."""
+        wanted, by = (label, "label") if label is not None else (value, "value")
+
+        def choose(loc: Locator) -> None:
+            try:
+                loc.select_option(label=label, value=value, timeout=timeout_ms)
+            except PlaywrightTimeoutError:
+                offered = self._options(loc, by)
+                if offered is not None and wanted not in offered:
+                    shown = "、".join(o for o in offered if o) or "-"
+                    raise InputRecordError(tr("{t} に選択肢 {w!r} がありません（画面の選択肢: {o}）",
+                                              "{t} offers no option {w!r} (it offers: {o})",
+                                              t=self.describe(target), w=wanted, o=shown)) from None
+                raise
+
+        self.act(target, tr("選択", "select"), timeout_ms, choose)
+
+    @staticmethod
+    def _options(loc: Locator, by: str) -> list[str] | None:
+        """The labels (or values) a <select> offers now; None if it is not there to ask."""
+        try:
+            if loc.count() != 1:
+                return None
+            found = loc.evaluate("(el, by) => el.options ? Array.from(el.options, (o) => o[by]) : null", by,
+                                 timeout=1000)
+        except PlaywrightError:
+            return None
+        return [str(o) for o in found] if isinstance(found, list) else None
+
+    def wait_for_screen(self, target: Target, timeout_ms: float, state: str = "visible",
+                        capture_text: list[str] | None = None) -> Locator:
+        """Wait until ``target`` shows; fail at once if an error indicator shows instead.
+
+        With ``capture_text`` the element's text is read in the same round trip.
+        """
         key = self.describe(target)
         candidates = self.candidates(target)
         chosen = self._chosen.get(key)
@@ -144,11 +188,13 @@ class BrowserSession:
         if errors and all(css) and state == "visible":
             # One round trip: wait for whichever shows first and ask the page if it is an error.
             try:
-                hit = watched.first.evaluate(_MATCHES_ANY, css, timeout=timeout_ms)
+                hit, text = watched.first.evaluate(_MATCHES_ANY, css, timeout=timeout_ms)
             except PlaywrightError as exc:
                 raise translate(exc, key, status=self._error_status()) from exc
             if hit:
                 self._raise_indicator(errors)
+            if capture_text is not None and len(locators) == 1:
+                capture_text.append(str(text))
         else:
             self._wait(watched.first, state, timeout_ms, key)
             if errors and _union([loc for _, loc in errors]).count() > 0:
@@ -167,7 +213,7 @@ class BrowserSession:
                 text = " / ".join(" ".join(t.split()) for t in locator.all_inner_texts() if t.strip())
             except PlaywrightError:
                 text = ""
-            if not text or len(text) > 160:  # a whole page matched: its name says more than its text
+            if not text or len(text) > 80:  # a whole page matched: its name says more than its text
                 text = indicator.name
             if indicator.kind == "validation":
                 raise InputRecordError(tr("対象システムの入力エラー: {t}", "rejected by the target system: {t}", t=text))

@@ -147,9 +147,11 @@ class FlowRun:
 
     def _failed(self, result: RecordResult, scope: Scope, exc: BaseException, kind: str) -> None:
         self.failures += 1
-        result.status = Status.REVIEW if scope.commit_started else Status.FAIL
+        # After the commit step the record may have been keyed, unless the system said otherwise.
+        uncertain = scope.commit_started and not getattr(exc, "nothing_saved", False)
+        result.status = Status.REVIEW if uncertain else Status.FAIL
         result.error = str(exc) or type(exc).__name__
-        if scope.commit_started:
+        if uncertain:
             result.error = tr("登録操作の後でエラー。基幹システムで登録の有無を確認してください: {e}",
                               "failed after the commit step; check in the core system whether it was keyed: {e}",
                               e=result.error)

@@ -74,7 +74,7 @@ class RunLogListener(RunListener):
         level = "INFO" if result.status.value != "FAIL" else "WARNING"
         self.log.bind(event="step_finished", record=self._record, step=result.label, action=result.action,
                       status=result.status.value, elapsed_ms=round(result.elapsed * 1000, 1), attempt=result.attempt,
-                      error=result.error, depth=depth).log(level, "step finished")
+                      error=result.error, kind=result.error_kind, depth=depth).log(level, "step finished")
 
     def record_finished(self, record: RecordResult) -> None:
         self.log.bind(event="record_finished", record=record.key, location=record.location,

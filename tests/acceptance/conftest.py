@@ -1,18 +1,15 @@
-"""End-to-end fixtures: the real demo core system on loopback and real Debian chromium."""
+"""End-to-end fixtures: flows run through the real engine (``demo_web`` lives in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from loguru import logger
 
-from bots.demo.web.config import DemoWebConfig
-from bots.demo.web.server import DemoServer, serve_in_thread
 from bots.engine.events import RunInfo, RunListener
 from bots.engine.executor import LocalExecutor, RunRequest
 from bots.engine.results import RunResult
@@ -22,30 +19,6 @@ from bots.run.results_listener import ResultsWorkbookListener
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_FLOW = REPO / "flows" / "shinsei_nyuryoku.yaml"
-PASSWORD = "demo-pass-2026"
-
-
-@pytest.fixture(autouse=True)
-def _quiet_loguru() -> Iterator[None]:
-    logger.remove()
-    yield
-
-
-@pytest.fixture
-def demo_web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., DemoServer]]:
-    """Start the demo web system with a fresh store: ``demo_web(fault_rate=0.1, ...)``."""
-    servers: list[DemoServer] = []
-
-    def start(**config: Any) -> DemoServer:
-        server = serve_in_thread(DemoWebConfig(db_path=tmp_path / f"store{len(servers)}.sqlite3", **config))
-        servers.append(server)
-        monkeypatch.setenv("KZ_DEMO_URL", server.url)
-        monkeypatch.setenv("KZ_DEMO_PASSWORD", PASSWORD)
-        return server
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @dataclass

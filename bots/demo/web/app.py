@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from . import attachments
 from .config import DemoWebConfig
 from .context import EXTENSION_KEY, DemoContext, bad_request, ctx, current_session, page, system_error
 from .sessions import COOKIE_NAME, SessionStore
@@ -55,6 +56,8 @@ def _before_request() -> ResponseReturnValue | None:
     if session.user is None and request.endpoint not in _PUBLIC_ENDPOINTS:
         return redirect(f"/login?next={next_path}", 303)
     if request.method == "POST":
+        if path == attachments.PATH:  # the one form that carries files: the form is read just below
+            request.max_content_length = attachments.REQUEST_MAX_BYTES
         token = request.form.get("csrf_token", "")
         if not token or not secrets.compare_digest(token.encode(), session.csrf_token.encode()):
             return bad_request("不正な要求です（CSRFトークン）")
@@ -119,6 +122,8 @@ def _http_error(exc: HTTPException) -> ResponseReturnValue:
             heading_class="not-found",
             message="指定されたページは存在しません。",
         )
+    if exc.code == 413 and request.path == attachments.PATH and getattr(g.get("kz_session"), "user", None):
+        return attachments.too_large_page()
     if exc.code is not None and exc.code >= 500:
         return system_error()
     return exc.get_response()
@@ -151,6 +156,7 @@ def create_app(config: DemoWebConfig) -> Flask:
     app.add_url_rule("/menu", "menu", menu)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_blueprint(entry_bp)
+    app.register_blueprint(attachments.bp)
     return app
 
 

@@ -1,4 +1,4 @@
-"""SQLite storage of received applications.
+"""SQLite storage of received applications and the files attached to them.
 
 WAL mode lets tests read the file (``read_all``) while the server writes. Each server thread keeps
 its own connection, so a request never pays for opening one. ``submit_token`` is UNIQUE: a submit
@@ -7,6 +7,7 @@ token can create at most one row, whatever happens to sessions, retries or the p
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -50,6 +51,17 @@ CREATE TABLE IF NOT EXISTS applications (
     submit_token TEXT UNIQUE
 );
 CREATE INDEX IF NOT EXISTS applications_name_birth ON applications ("氏名", "生年月日");
+CREATE TABLE IF NOT EXISTS attachments (
+    id INTEGER PRIMARY KEY,
+    receipt_no TEXT NOT NULL REFERENCES applications (receipt_no),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS attachments_receipt ON attachments (receipt_no);
 """
 
 _COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
@@ -167,6 +179,30 @@ class ApplicationStore:
         for row in self._conn().execute("SELECT * FROM applications ORDER BY id"):
             yield dict(row)
 
+    def add_attachment(self, receipt_no: str, filename: str, content_type: str, content: bytes,
+                       uploaded_by: str) -> dict[str, Any]:
+        """Record one attached file of an application; returns the stored row.
+
+        Only what identifies the file is kept (name, size, SHA-256): the demo has no document store.
+        """
+        conn = self._conn()
+        now = datetime.now(JST).isoformat(timespec="seconds")
+        digest = hashlib.sha256(content).hexdigest()
+        cursor = conn.execute(
+            "INSERT INTO attachments (receipt_no, filename, content_type, size, sha256, uploaded_by, uploaded_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (receipt_no, filename, content_type, len(content), digest, uploaded_by, now),
+        )
+        found = self.get_attachment(int(cursor.lastrowid or 0))
+        if found is None:  # cannot happen in autocommit mode; keeps the type honest
+            raise sqlite3.DatabaseError("attachment row vanished after insert")
+        return found
+
+    def get_attachment(self, attachment_id: int) -> dict[str, Any] | None:
+        """One attachment row by id."""
+        row = self._conn().execute("SELECT * FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+        return None if row is None else dict(row)
+
     def count(self) -> int:
         """Number of stored applications."""
         return int(self._conn().execute("SELECT COUNT(*) FROM applications").fetchone()[0])
@@ -179,14 +215,23 @@ class ApplicationStore:
             conn.close()
 
 
-def read_all(db_path: Path) -> list[dict[str, Any]]:
-    """Every stored application as plain dicts (Japanese column names), for tests and tools."""
+def _read(db_path: Path, sql: str) -> list[dict[str, Any]]:
     if not Path(db_path).exists():
         return []
     with closing(_connect(Path(db_path))) as conn:
         try:
-            return _rows(conn)
+            return [dict(row) for row in conn.execute(sql)]
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return []
             raise
+
+
+def read_all(db_path: Path) -> list[dict[str, Any]]:
+    """Every stored application as plain dicts (Japanese column names), for tests and tools."""
+    return _read(db_path, "SELECT * FROM applications ORDER BY id")
+
+
+def read_attachments(db_path: Path) -> list[dict[str, Any]]:
+    """Every attachment row (receipt_no, filename, size, sha256, uploaded_at, …), oldest first."""
+    return _read(db_path, "SELECT * FROM attachments ORDER BY id")

@@ -1,144 +1,26 @@
 """The demo web core system, exercised over real HTTP through ``serve_in_thread``.
 
-Every test reads back what actually arrived in SQLite (``store.read_all``): a screen that says
-「受付が完了しました」 proves nothing on its own.
+Every test reads back what actually arrived in SQLite (``store.read_all``, ``read_attachments``):
+a screen that says 「受付が完了しました」 proves nothing on its own.
 """
 
 from __future__ import annotations
 
-import http.client
+import hashlib
 import re
-import shutil
 import urllib.parse
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
-from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import pytest
+from demo_client import PASSWORD, RECEIPT, USER, VALID, Client, FakeClock, tiny_pdf, tiny_png
 
+from bots.demo.web.attachments import MAX_BYTES
 from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.forms import read_entry
 from bots.demo.web.server import DemoServer, serve_in_thread
 from bots.demo.web.sessions import SessionStore
-from bots.demo.web.store import read_all
-
-USER, PASSWORD = "kazaguruma", "demo-pass-2026"
-RECEIPT = re.compile(r"R\d{4}-\d{6}")
-
-VALID = {
-    "shimei": "山田 太郎",
-    "furigana": "ヤマダ タロウ",
-    "birth": "1980-04-01",
-    "sex": "男",
-    "zip": "123-4567",
-    "address": "○○市本町1-2-3",
-    "phone": "03-1234-5678",
-    "kind": "住民票の写し",
-    "agree": "1",
-    "note": "窓口受付分",
-}
-
-
-@dataclass
-class Page:
-    status: int
-    path: str
-    body: str
-    headers: Message
-    raw: bytes
-
-    def field(self, name: str) -> str:
-        found = re.search(rf'name="{name}" value="([^"]*)"', self.body)
-        assert found, f"no hidden field {name} on {self.path}"
-        return found.group(1)
-
-    @property
-    def kz_page(self) -> str:
-        found = re.search(r'<body data-kz-page="([^"]+)"', self.body)
-        assert found, self.body[:300]
-        return found.group(1)
-
-    def errors(self) -> list[str]:
-        block = re.search(r'<ul class="errors" role="alert">(.*?)</ul>', self.body, re.S)
-        return re.findall(r"<li>(.*?)</li>", block.group(1)) if block else []
-
-
-class Client:
-    """One keep-alive connection with a cookie, following redirects like a browser."""
-
-    def __init__(self, server: DemoServer) -> None:
-        self.conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
-        self.cookie: str | None = None
-        self.page: Page | None = None
-        self.csrf = ""  # last CSRF token seen: error pages carry no form
-
-    def request(
-        self, method: str, path: str, data: dict[str, str] | None = None, follow: bool = True
-    ) -> Page:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        resp = self.conn.getresponse()
-        raw = resp.read()
-        if cookie := resp.getheader("Set-Cookie"):
-            self.cookie = cookie.split(";", 1)[0]
-        location = resp.getheader("Location")
-        if follow and resp.status in (302, 303) and location:
-            return self.request(
-                "GET", urllib.parse.urlsplit(location)._replace(scheme="", netloc="").geturl()
-            )
-        text = raw.decode("utf-8-sig", errors="replace")
-        self.page = Page(resp.status, path, text, resp.headers, raw)
-        if token := re.search(r'name="csrf_token" value="([^"]+)"', text):
-            self.csrf = token.group(1)
-        return self.page
-
-    def get(self, path: str, follow: bool = True) -> Page:
-        return self.request("GET", path, follow=follow)
-
-    def post(self, path: str, data: dict[str, str], follow: bool = True, csrf: bool = True) -> Page:
-        if csrf and "csrf_token" not in data:
-            data = {"csrf_token": self.csrf, **data}
-        return self.request("POST", path, data, follow=follow)
-
-    def login(self, user: str = USER, password: str = PASSWORD) -> Page:
-        self.get("/login")
-        return self.post("/login", {"user_id": user, "password": password})
-
-    def submit(self, values: dict[str, str] = VALID) -> Page:
-        self.get("/entry")
-        confirm = self.post("/entry", values)
-        assert confirm.kz_page == "confirm", confirm.errors()
-        return self.post("/confirm", {"submit_token": confirm.field("submit_token")})
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "demo.db"
-
-
-@pytest.fixture
-def server(db: Path) -> Iterator[DemoServer]:
-    with serve_in_thread(DemoWebConfig(db_path=db)) as srv:
-        yield srv
-
-
-@pytest.fixture
-def client(server: DemoServer) -> Client:
-    return Client(server)
+from bots.demo.web.store import read_all, read_attachments
 
 
 def test_login_refuses_wrong_password_and_accepts_right_one(client: Client) -> None:
@@ -392,129 +274,89 @@ def test_healthz_needs_no_login_and_counts(client: Client) -> None:
     assert (page.status, page.body.strip()) == (200, '{"applications":0,"status":"ok"}')
 
 
-CHROMIUM = "/usr/bin/chromium"
+
+def _receipt(client: Client) -> str:
+    found = RECEIPT.search(client.submit().body)
+    assert found
+    return found.group(0)
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed")
-def test_browser_keys_one_application(server: DemoServer, db: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def test_attachment_form_needs_login_and_is_on_the_menu(client: Client) -> None:
+    page = client.get("/attachments", follow=False)
+    assert (page.status, page.headers["Location"]) == (303, "/login?next=/attachments")
+    assert 'href="/attachments">添付書類の登録</a>' in client.login().body
+    page = client.get("/attachments")
+    assert (page.status, page.kz_page) == (200, "attachments")
+    assert 'enctype="multipart/form-data"' in page.body
+    assert '<label for="a_file">添付ファイル</label>' in page.body
+    assert re.search(r'<input type="file" id="a_file" name="file" accept="[^"]*application/pdf[^"]*"', page.body)
 
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
+
+def test_attachment_is_stored_with_size_and_sha256(client: Client, db: Path) -> None:
+    client.login()
+    receipt_no = _receipt(client)
+    content = tiny_pdf()
+    # Windows browsers may send the full path; macOS sends decomposed kana (NFD).
+    done = client.upload(receipt_no, ("C:\\スキャン\\住民票.pdf", content, "application/pdf"), follow=False)
+    assert done.status == 303 and done.headers["Location"].startswith("/attachments?done=")
+    page = client.get(done.headers["Location"])
+    assert '<strong>添付しました</strong>：<span id="attached_name">住民票.pdf</span>' in page.body
+    client.upload(receipt_no, ("ハンコ.png", tiny_png(), "image/png"))
+    nfd = "ケ\u3099ンコウ.jpg"  # ゲ written as ケ + combining dakuten
+    client.upload(receipt_no, (nfd, b"\xff\xd8\xff\xe0" + b"\x00" * 60, "image/jpeg"))
+    rows = read_attachments(db)
+    assert [(r["receipt_no"], r["filename"], r["content_type"], r["uploaded_by"]) for r in rows] == [
+        (receipt_no, "住民票.pdf", "application/pdf", USER),
+        (receipt_no, "ハンコ.png", "image/png", USER),
+        (receipt_no, "ゲンコウ.jpg", "image/jpeg", USER),
     ]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/entry")
-            page.get_by_label("ユーザーID").fill(USER)
-            page.get_by_label("パスワード").fill(PASSWORD)
-            page.get_by_role("button", name="ログイン").click()
-            expect(page.locator("body")).to_have_attribute("data-kz-page", "entry")
-            for label, key in (
-                ("氏名", "shimei"),
-                ("フリガナ", "furigana"),
-                ("生年月日", "birth"),
-                ("郵便番号", "zip"),
-                ("住所", "address"),
-                ("電話番号", "phone"),
-                ("備考", "note"),
-            ):
-                page.get_by_label(label).fill(VALID[key])
-            page.get_by_label("性別").select_option("男")
-            page.get_by_label("申請種別").select_option("住民票の写し")
-            page.get_by_label("記載内容に誤りがないことを確認しました").check()
-            page.get_by_role("button", name="確認へ").click()
-            expect(page.locator("#c_shimei")).to_have_text("山田 太郎")
-            page.get_by_role("button", name="登録", exact=True).click()
-            expect(page.locator("#receipt_no")).to_have_text(RECEIPT)
-            receipt_no = page.locator("#receipt_no").inner_text()
-        finally:
-            browser.close()
-    rows = read_all(db)
-    assert [(r["receipt_no"], r["氏名"], r["同意"]) for r in rows] == [(receipt_no, "山田 太郎", 1)]
+    assert (rows[0]["size"], rows[0]["sha256"]) == (len(content), hashlib.sha256(content).hexdigest())
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00", rows[0]["uploaded_at"])
 
 
-# The screen of the selector map each reached state must fully match.
-_STATE_SCREEN = {
-    "login_failed": "ログイン",
-    "menu": "メニュー",
-    "entry_invalid": "申請入力",
-    "confirm": "確認",
-    "complete": "完了",
-    "already_submitted": "送信済み",
-    "search_hit": "検索",
-}
+@pytest.mark.parametrize(
+    ("receipt_no", "file", "message"),
+    [
+        ("R2000-999999", ("a.pdf", tiny_pdf(), "application/pdf"), "受付番号 R2000-999999 の申請は見つかりません"),
+        ("", ("a.pdf", tiny_pdf(), "application/pdf"), "受付番号を入力してください"),
+        ("{receipt}", None, "添付ファイルを選択してください"),
+        ("{receipt}", ("申請書.docx", b"PK\x03\x04" + b"\x00" * 40, "application/octet-stream"),
+         "添付できるファイルはPDF・JPEG・PNGのみです"),
+        ("{receipt}", ("偽装.pdf", tiny_png(), "application/pdf"), "ファイルの内容が拡張子と一致しません（PDF・JPEG・PNGのみ）"),
+        ("{receipt}", ("空.png", b"", "image/png"), "添付ファイルが空です"),
+        ("{receipt}", ("大きい.pdf", b"%PDF-" + b"0" * (MAX_BYTES - 4), "application/pdf"),
+         "添付ファイルは5MB以下にしてください"),
+    ],
+    ids=["unknown_receipt", "no_receipt", "no_file", "wrong_type", "content_mismatch", "empty", "over_5mb"],
+)
+def test_attachment_errors_are_listed_and_nothing_is_stored(
+    client: Client, db: Path, receipt_no: str, file: tuple[str, bytes, str] | None, message: str
+) -> None:
+    client.login()
+    receipt = _receipt(client)
+    client.get("/attachments")
+    page = client.upload(receipt_no.format(receipt=receipt), file)
+    assert (page.status, page.kz_page) == (200, "attachments")
+    assert page.errors() == [message]
+    assert "添付しました" not in page.body
+    assert read_attachments(db) == []
 
 
-def _locate(page: Any, cand: dict[str, Any]) -> Any:
-    if "role" in cand:
-        return page.get_by_role(cand["role"], name=cand.get("name"), exact=bool(cand.get("exact")))
-    ((kind, value),) = cand.items()
-    if kind == "css":
-        return page.locator(value)
-    if kind == "xpath":
-        return page.locator(f"xpath={value}")
-    return {"label": page.get_by_label, "text": page.get_by_text, "placeholder": page.get_by_placeholder}[
-        kind
-    ](value)
+def test_far_too_large_upload_gets_the_form_back_not_a_bare_413(client: Client, db: Path) -> None:
+    client.login()
+    receipt = _receipt(client)
+    client.get("/attachments")
+    page = client.upload(receipt, ("巨大.pdf", b"%PDF-" + b"0" * (MAX_BYTES * 2), "application/pdf"))
+    assert (page.status, page.kz_page) == (413, "attachments")
+    assert page.errors() == ["添付ファイルは5MB以下にしてください"]
+    page = client.upload(receipt, ("小さい.pdf", tiny_pdf(), "application/pdf"))  # the form still works
+    assert "添付しました" in page.body
+    assert [r["filename"] for r in read_attachments(db)] == ["小さい.pdf"]
 
 
-@pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed")
-def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> None:
-    from playwright.sync_api import sync_playwright
-    from ruamel.yaml import YAML
-
-    smap = YAML(typ="safe").load(Path(__file__).parents[2].joinpath("selectors/demo_web.yaml").read_text())
-    assert {e["kind"] for e in smap["error_indicators"]} == {"target_error", "session_expired", "validation"}
-
-    def check(page: Any, state: str, skip: tuple[str, ...] = ()) -> None:
-        screen = _STATE_SCREEN[state]
-        for element, cands in smap["screens"][screen]["elements"].items():
-            for cand in cands if element not in skip else []:
-                assert _locate(page, cand).count() == 1, f"{state}: {screen}.{element} {cand}"
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.goto(server.url + "/login")
-            page.locator("#user_id").fill(USER)
-            page.locator("#login").click()
-            check(page, "login_failed")
-            page.locator("#password").fill(PASSWORD)
-            page.locator("#login").click()
-            check(page, "menu")
-            page.goto(server.url + "/entry")
-            page.locator("#zip").fill("1")
-            page.locator("#to_confirm").click()
-            check(page, "entry_invalid")
-            for key, value in VALID.items():
-                if key in ("sex", "kind"):
-                    page.locator(f"#{key}").select_option(value)
-                elif key == "agree":
-                    page.locator("#agree").check()
-                else:
-                    page.locator(f"#{key}").fill(value)
-            page.locator("#to_confirm").click()
-            check(page, "confirm")
-            confirm_html = page.content()
-            page.locator("#submit").click()
-            check(page, "complete")
-            page.set_content(confirm_html)  # the confirm form again, holding the now spent token
-            page.locator("#submit").click()
-            check(page, "already_submitted")
-            page.goto(server.url + "/search?shimei=" + urllib.parse.quote(VALID["shimei"]))
-            check(page, "search_hit", skip=("該当なし",))
-            page.goto(server.url + "/search?shimei=none")
-            for cand in smap["screens"]["検索"]["elements"]["該当なし"]:
-                assert _locate(page, cand).count() == 1, cand
-        finally:
-            browser.close()
+def test_attachment_without_csrf_token_is_refused(client: Client, db: Path) -> None:
+    client.login()
+    receipt = _receipt(client)
+    page = client.upload(receipt, ("a.pdf", tiny_pdf(), "application/pdf"), csrf=False)
+    assert (page.status, page.kz_page) == (400, "bad_request")
+    assert read_attachments(db) == []
