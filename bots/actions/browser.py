@@ -209,8 +209,9 @@ class ReadTextParams(TargetParams):
 
 @action("browser.read_text", ReadTextParams)
 def read_text(ctx: StepContext, p: ReadTextParams) -> None:
-    """Read an element's text into ``vars.<into>`` (first group of ``pattern`` if given). Waits
-    for the element like ``wait_for``: an error screen shown instead fails at once.
+    """Read an element's text into ``vars.<into>`` (first group of ``pattern`` if given).
+
+    Waits for the element like ``wait_for``: an error screen shown instead fails at once.
 
     ``- browser.read_text: {target: 完了.受付番号, into: 受付番号}``
     """

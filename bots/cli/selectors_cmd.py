@@ -6,11 +6,13 @@ import typer
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bots.adapters.browser import build_locator
 from bots.cli.validate_cmd import print_diagnostics
 from bots.errors import ExitCode
+from bots.flow.errors_map import suggest
 from bots.i18n import tr
 from bots.platform.browser import launch_options
 from bots.project import Project
@@ -33,6 +35,10 @@ def check(
     if selector_map is None:
         print_diagnostics(Console(stderr=True), list(found))
         raise typer.Exit(ExitCode.INVALID)
+    if screen and screen not in selector_map.screens:
+        Console(stderr=True).print(tr("[red]画面 {s} はセレクタ定義 {m} にありません。[/]", "[red]selector map {m} has no screen {s}.[/]",
+                                      s=escape(screen), m=system) + escape(suggest(screen, selector_map.screens)))
+        raise typer.Exit(ExitCode.INVALID)
     screens = {screen: selector_map.screens[screen]} if screen else selector_map.screens
     table = Table(title=f"{system} @ {url}")
     for column in (tr("画面", "screen"), tr("要素", "element"), tr("結果", "result"), tr("候補", "candidate")):
@@ -49,12 +55,15 @@ def check(
         for screen_name, spec in screens.items():
             for element, candidates in spec.elements.items():
                 hit = next((i for i, c in enumerate(candidates) if build_locator(page, c).count() > 0), None)
-                if hit is None:
+                if hit is None and element in spec.optional:
+                    table.add_row(screen_name, element, tr("[dim]表示なし（条件付き）[/]", "[dim]not shown (optional)[/]"), "-")
+                elif hit is None:
                     missing += 1
                     table.add_row(screen_name, element, tr("[red]見つからない[/]", "[red]missing[/]"), "-")
                 else:
                     mark = tr("[green]OK[/]", "[green]OK[/]") if hit == 0 else tr("[yellow]ずれ[/]", "[yellow]drift[/]")
-                    table.add_row(screen_name, element, mark, f"{hit + 1}: {candidates[hit].describe()}")
+                    # escape: a role candidate reads "role=button[name='ログイン']", which is not markup
+                    table.add_row(screen_name, element, mark, escape(f"{hit + 1}: {candidates[hit].describe()}"))
         browser.close()
     console.print(table)
     raise typer.Exit(ExitCode.OK if missing == 0 else ExitCode.RECORDS_FAILED)

@@ -123,14 +123,14 @@ def references(text: str, *, is_bare: bool = False) -> list[Reference]:
     tree = ENV.parse(source)
     local_names = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     found: list[Reference] = []
-    for getattr_node in tree.find_all(nodes.Getattr):
-        target = getattr_node.node
-        if isinstance(target, nodes.Name) and target.ctx == "load":
-            found.append(Reference(target.name, getattr_node.attr))
-    for getitem_node in tree.find_all(nodes.Getitem):
-        target = getitem_node.node
-        if isinstance(target, nodes.Name) and target.ctx == "load":
-            arg = getitem_node.arg
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):  # in source order
+        target = getattr(node, "node", None)
+        if not (isinstance(target, nodes.Name) and target.ctx == "load"):
+            continue
+        if isinstance(node, nodes.Getattr):
+            found.append(Reference(target.name, node.attr))
+        elif isinstance(node, nodes.Getitem):
+            arg = node.arg
             key = arg.value if isinstance(arg, nodes.Const) and isinstance(arg.value, str) else None
             found.append(Reference(target.name, key))
     seen_roots = {r.root for r in found}

@@ -17,6 +17,7 @@ class ConsoleListener(RunListener):
     def __init__(self, console: Console | None = None, *, verbose: bool = False) -> None:
         self.console = console or Console(stderr=True)
         self.verbose = verbose
+        self.each_record = verbose
         self.failed = 0
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -30,6 +31,8 @@ class ConsoleListener(RunListener):
         self.task: Any = None
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
+        # A rehearsal exists to show what each record would do: list every record, not only failures.
+        self.each_record = self.verbose or info.dry_run
         flow = info.loaded.flow
         mode = tr("（リハーサル: 登録はしません）", " (dry run: nothing is submitted)") if info.dry_run else ""
         self.console.print(tr("[bold]{t}[/] v{v}  実行ID {r}{m}", "[bold]{t}[/] v{v}  run {r}{m}",
@@ -44,7 +47,7 @@ class ConsoleListener(RunListener):
         if record.status in (Status.FAIL, Status.REVIEW):
             self.failed += 1
             self.progress.console.print(f"  [red]{record.status.label()}[/] {record.location} {record.key}: {record.error}")
-        elif self.verbose:
+        elif self.each_record:
             self.progress.console.print(f"  [green]{record.status.label()}[/] {record.location} {record.key}")
         self.progress.update(self.task, advance=1, failed=self.failed)
 

@@ -60,6 +60,17 @@ class Screen(FrozenModel):
     url: str | None = None
     title: str | None = None
     elements: dict[str, list[Candidate]]
+    #: Elements shown only in some states of the screen (error messages, search results):
+    #: ``selectors check`` reports them when absent but does not fail for it.
+    optional: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _optional_are_elements(self) -> Screen:
+        unknown = [name for name in self.optional if name not in self.elements]
+        if unknown:
+            raise ValueError(tr("optional に要素でない名前があります: {n}", "optional names no element: {n}",
+                                n=", ".join(unknown)))
+        return self
 
     @field_validator("elements", mode="before")
     @classmethod

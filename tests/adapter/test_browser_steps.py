@@ -191,9 +191,8 @@ def test_selector_drift_keys_on_and_is_reported_once(demo_web: Demo, project: Pr
 
 def test_missing_element_fails_within_the_step_timeout_with_a_screenshot(demo_web: Demo, project: Project) -> None:
     demo_web()
-    _edit_selectors(project, "  申請入力:\n    url: /entry\n    elements:\n",
-                    "  申請入力:\n    url: /entry\n    elements:\n"
-                    "      申請番号:\n        - label: 申請番号\n        - css: \"#application_no\"\n")
+    shimei = '      氏名:\n        - label: 氏名\n        - css: "#shimei"\n'
+    _edit_selectors(project, shimei, '      申請番号:\n        - label: 申請番号\n        - css: "#application_no"\n' + shimei)
     out = run_text(project, flow_text("""
           - browser.goto: /entry
           - {browser.fill: {target: 申請入力.申請番号, value: A-1}, timeout: 1s}
