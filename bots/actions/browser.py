@@ -89,7 +89,7 @@ def fill(ctx: StepContext, p: FillParams) -> None:
     """
     text = as_text(p.value)
     ctx.browser(p.system).act(p.target, tr("入力", "fill"), ctx.timeout_ms,
-                              lambda loc: loc.fill(text, timeout=ctx.timeout_ms))
+                              lambda loc, t: loc.fill(text, timeout=t))
 
 
 class SelectParams(TargetParams):
@@ -125,7 +125,7 @@ def check(ctx: StepContext, p: CheckParams) -> None:
     """
     wanted = p.checked if isinstance(p.checked, bool) else str(p.checked).strip().lower() in {"true", "1", "はい", "yes"}
     ctx.browser(p.system).act(p.target, tr("チェック", "check"), ctx.timeout_ms,
-                              lambda loc: loc.set_checked(wanted, timeout=ctx.timeout_ms))
+                              lambda loc, t: loc.set_checked(wanted, timeout=t))
 
 
 @action("browser.click", TargetParams)
@@ -135,7 +135,7 @@ def click(ctx: StepContext, p: TargetParams) -> None:
     ``- browser.click: 申請入力.確認へ``
     """
     ctx.browser(p.system).act(p.target, tr("クリック", "click"), ctx.timeout_ms,
-                              lambda loc: loc.click(timeout=ctx.timeout_ms))
+                              lambda loc, t: loc.click(timeout=t))
 
 
 class PressParams(Params):
@@ -157,7 +157,7 @@ def press(ctx: StepContext, p: PressParams) -> None:
     if p.target is None:
         session.page.keyboard.press(p.key)
         return
-    session.act(p.target, tr("キー入力", "press"), ctx.timeout_ms, lambda loc: loc.press(p.key, timeout=ctx.timeout_ms))
+    session.act(p.target, tr("キー入力", "press"), ctx.timeout_ms, lambda loc, t: loc.press(p.key, timeout=t))
 
 
 class WaitForParams(TargetParams):
@@ -189,8 +189,7 @@ def expect_text(ctx: StepContext, p: ExpectTextParams) -> None:
     ``- browser.expect_text: {target: 確認.氏名, text: "{{ record.氏名 }}"}``
     """
     session = ctx.browser(p.system)
-    actual = session.act(p.target, tr("文字の確認", "expect text"), ctx.timeout_ms,
-                         lambda loc: loc.first.inner_text(timeout=ctx.timeout_ms))
+    actual = session.read_text(p.target, ctx.timeout_ms)
     ok = re.search(p.pattern, actual) is not None if p.pattern else as_text(p.text) in actual
     if not ok:
         raise ExpectationFailed(tr("{t} の表示が違います: 期待 {e!r}、実際 {a!r}", "{t} shows {a!r}, expected {e!r}",
@@ -216,7 +215,7 @@ def read_text(ctx: StepContext, p: ReadTextParams) -> None:
     ``- browser.read_text: {target: 完了.受付番号, into: 受付番号}``
     """
     session = ctx.browser(p.system)
-    text = session.read_screen_text(p.target, ctx.timeout_ms).strip()
+    text = session.read_text(p.target, ctx.timeout_ms).strip()
     if p.pattern:
         match = re.search(p.pattern, text)
         if match is None:
@@ -260,9 +259,9 @@ def download(ctx: StepContext, p: DownloadParams) -> None:
     """
     session = ctx.browser(p.system)
 
-    def click_and_save(loc: Any) -> Path:
+    def click_and_save(loc: Any, budget: float) -> Path:
         with session.page.expect_download(timeout=ctx.timeout_ms) as info:
-            loc.click(timeout=ctx.timeout_ms)
+            loc.click(timeout=budget)
         item = info.value
         folder = ctx.run.info.folder / "downloads"
         folder.mkdir(parents=True, exist_ok=True)
@@ -291,7 +290,7 @@ def upload(ctx: StepContext, p: UploadParams) -> None:
     if not path.is_file():
         raise InputRecordError(tr("添付するファイルがありません: {p}", "file to upload not found: {p}", p=path))
     ctx.browser(p.system).act(p.target, tr("添付", "upload"), ctx.timeout_ms,
-                              lambda loc: loc.set_input_files(str(path), timeout=ctx.timeout_ms))
+                              lambda loc, t: loc.set_input_files(str(path), timeout=t))
 
 
 @action("browser.close", NoParams)

@@ -2,54 +2,36 @@
 
 Selector candidates are tried in order once per element and session; the winner is cached,
 so keying costs no extra round trip per field. A fallback win is reported as selector drift.
-Screen waits also watch the system's error indicators, so an error page or a validation
-message fails the step at once instead of after its timeout.
+
+Every action waits in slices (250 ms, then doubling up to the step's timeout). Between slices
+it looks for the system's error indicators, so an error page, an expired session or a
+validation message fails the step at once, while the happy path costs no extra round trip.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from functools import reduce
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
-from playwright.sync_api import Browser, Locator, Page, Playwright, Response, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from bots.adapters.locators import build_locator, union
 from bots.adapters.playwright_errors import translate
-from bots.errors import FlowError, InputRecordError, SessionExpired, StepError, TargetSystemError
+from bots.errors import FlowError, InputRecordError, SessionExpired, TargetSystemError
 from bots.i18n import tr
-from bots.platform.browser import launch_options
-from bots.selectors.model import Candidate, SelectorMap
+from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
 
 T = TypeVar("T")
 Target = str | Candidate
 Notify = Callable[[str, str, dict[str, Any]], None]
 
 
-def build_locator(page: Page, c: Candidate) -> Locator:
-    """A Playwright locator for one candidate."""
-    if c.role is not None:
-        return page.get_by_role(c.role, name=c.name, exact=c.exact)  # type: ignore[arg-type]
-    if c.label is not None:
-        return page.get_by_label(c.label, exact=c.exact)
-    if c.text is not None:
-        return page.get_by_text(c.text, exact=c.exact)
-    if c.placeholder is not None:
-        return page.get_by_placeholder(c.placeholder, exact=c.exact)
-    if c.css is not None:
-        return page.locator(c.css)
-    return page.locator(f"xpath={c.xpath}")
-
-
-#: Is the element (or an ancestor) one of the error indicators' CSS selectors? And its text.
-_MATCHES_ANY = "(el, sels) => [sels.some((s) => el.matches(s) || el.closest(s) !== null), el.innerText]"
-
-
-def _union(locators: list[Locator]) -> Locator:
-    return reduce(lambda a, b: a.or_(b), locators)
+_FIRST_SLICE_MS = 250.0
 
 
 class BrowserSession:
@@ -65,6 +47,7 @@ class BrowserSession:
         self._chosen: dict[str, int] = {}
         self._drift_reported: set[str] = set()
         self.nav_status: int | None = None
+        self._errors: list[tuple[ErrorIndicator, Locator]] | None = None
         page.on("response", self._on_response)
 
     def _on_response(self, response: Response) -> None:
@@ -87,7 +70,10 @@ class BrowserSession:
         return self.selector_map.element(target)
 
     def element(self, target: Target, timeout_ms: float) -> Locator:
-        """The locator of the first candidate that resolves (cached per session)."""
+        """The locator of the first candidate that resolves (cached per session).
+
+        Raises Playwright's TimeoutError when none is there yet; ``act`` decides what that means.
+        """
         candidates = self.candidates(target)
         key = self.describe(target)
         chosen = self._chosen.get(key)
@@ -97,7 +83,7 @@ class BrowserSession:
             self._chosen[key] = 0
             return build_locator(self.page, candidates[0])
         locators = [build_locator(self.page, c) for c in candidates]
-        self._wait(_union(locators).first, "attached", timeout_ms, key)
+        union(locators).first.wait_for(state="attached", timeout=timeout_ms)
         return self._pick(key, candidates, locators)
 
     def _pick(self, key: str, candidates: list[Candidate], locators: list[Locator]) -> Locator:
@@ -112,40 +98,76 @@ class BrowserSession:
                         k=key, p=candidates[0].describe(), n=index + 1, c=candidates[index].describe()),
                         {"system": self.name, "element": key, "candidate": index + 1})
                 return locator
-        raise translate(PlaywrightError("detached"), key)
+        raise PlaywrightTimeoutError("the element went away while it was being resolved")
 
-    def _wait(self, locator: Locator, state: str, timeout_ms: float, what: str) -> None:
-        try:
-            locator.wait_for(state=state, timeout=timeout_ms)  # type: ignore[arg-type]
-        except PlaywrightError as exc:
-            raise translate(exc, what, status=self._error_status()) from exc
+    def act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T]) -> T:
+        """Resolve ``target`` and run ``do(locator, slice_timeout_ms)`` on it, in time slices.
 
-    def act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator], T]) -> T:
-        """Resolve ``target`` and run ``do`` on it, translating failures."""
+        A slice that times out did not act (Playwright acts only once the element is ready), so
+        the next slice may try again; in between, an error screen ends the wait at once.
+        """
         key = self.describe(target)
-        locator = self.element(target, timeout_ms)
-        try:
-            return do(locator)
-        except PlaywrightError as exc:
-            self._chosen.pop(key, None)  # the screen may have changed: resolve afresh next time
-            raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+        deadline = time.monotonic() + timeout_ms / 1000
+        budget = _FIRST_SLICE_MS
+        while True:
+            remaining = max(1.0, (deadline - time.monotonic()) * 1000)
+            budget = min(budget, remaining)
+            try:
+                return do(self.element(target, budget), budget)
+            except PlaywrightTimeoutError as exc:
+                self.check_screen()
+                if budget >= remaining:
+                    self._chosen.pop(key, None)  # the screen may have changed: resolve afresh next time
+                    raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+                budget *= 2
+            except PlaywrightError as exc:
+                self._chosen.pop(key, None)
+                raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
 
-    def read_screen_text(self, target: Target, timeout_ms: float) -> str:
-        """The text of ``target`` once it shows, in one round trip; an error screen fails at once."""
-        text: list[str] = []
-        self.wait_for_screen(target, timeout_ms, capture_text=text)
-        if text:
-            return text[0]
-        return self.act(target, tr("読み取り", "read"), timeout_ms, lambda loc: loc.first.inner_text(timeout=timeout_ms))
+    def check_screen(self) -> None:
+        """Raise if the page is one of the system's error screens (or an HTTP 5xx answer)."""
+        if self._errors is None:
+            indicators = self.selector_map.error_indicators if self.selector_map else []
+            self._errors = [(ind, union([build_locator(self.page, c) for c in ind.candidates])) for ind in indicators]
+        try:
+            shown = bool(self._errors) and union([loc for _, loc in self._errors]).count() > 0
+        except PlaywrightError:  # the page is navigating: nothing to judge yet
+            shown = False
+        if shown:
+            self._raise_indicator(self._errors)
+        status = self._error_status()
+        if status is not None:
+            raise TargetSystemError(tr("対象システムがエラーを返しました (HTTP {s})", "the target system answered HTTP {s}",
+                                       s=status))
+
+    def wait_for_screen(self, target: Target, timeout_ms: float, state: str = "visible") -> None:
+        """Wait until ``target`` is in ``state`` (the next screen has arrived, or a dialog went)."""
+        if state in ("hidden", "detached"):
+            key = self.describe(target)
+            candidates = self.candidates(target)
+            chosen = self._chosen.get(key)
+            pool = [candidates[chosen]] if chosen is not None else candidates
+            gone = union([build_locator(self.page, c) for c in pool])
+            try:
+                gone.first.wait_for(state=state, timeout=timeout_ms)  # type: ignore[arg-type]
+            except PlaywrightError as exc:
+                raise translate(exc, key, status=self._error_status()) from exc
+            return
+        self.act(target, tr("画面待ち", "wait"), timeout_ms,
+                 lambda loc, t: loc.first.wait_for(state=state, timeout=t))  # type: ignore[arg-type]
+
+    def read_text(self, target: Target, timeout_ms: float) -> str:
+        text: str = self.act(target, tr("読み取り", "read"), timeout_ms, lambda loc, t: loc.first.inner_text(timeout=t))
+        return text
 
     def select(self, target: Target, timeout_ms: float, *, label: str | None = None, value: str | None = None) -> None:
         """Choose an option by label or value. An option the list does not offer is the record's
         problem (InputRecordError naming what is offered), not a missing element."""
         wanted, by = (label, "label") if label is not None else (value, "value")
 
-        def choose(loc: Locator) -> None:
+        def choose(loc: Locator, budget: float) -> None:
             try:
-                loc.select_option(label=label, value=value, timeout=timeout_ms)
+                loc.select_option(label=label, value=value, timeout=budget)
             except PlaywrightTimeoutError:
                 offered = self._options(loc, by)
                 if offered is not None and wanted not in offered:
@@ -169,47 +191,11 @@ class BrowserSession:
             return None
         return [str(o) for o in found] if isinstance(found, list) else None
 
-    def wait_for_screen(self, target: Target, timeout_ms: float, state: str = "visible",
-                        capture_text: list[str] | None = None) -> Locator:
-        """Wait until ``target`` shows; fail at once if an error indicator shows instead.
-
-        With ``capture_text`` the element's text is read in the same round trip.
-        """
-        key = self.describe(target)
-        candidates = self.candidates(target)
-        chosen = self._chosen.get(key)
-        if chosen is not None:  # watch only the candidate that resolved before: fewer selector queries
-            candidates = [candidates[chosen]]
-        locators = [build_locator(self.page, c) for c in candidates]
-        indicators = self.selector_map.error_indicators if self.selector_map and state == "visible" else []
-        errors = [(ind, _union([build_locator(self.page, c) for c in ind.candidates])) for ind in indicators]
-        watched = _union(locators + [loc for _, loc in errors])
-        css = [c.css for ind in indicators for c in ind.candidates]
-        if errors and all(css) and state == "visible":
-            # One round trip: wait for whichever shows first and ask the page if it is an error.
-            try:
-                hit, text = watched.first.evaluate(_MATCHES_ANY, css, timeout=timeout_ms)
-            except PlaywrightError as exc:
-                raise translate(exc, key, status=self._error_status()) from exc
-            if hit:
-                self._raise_indicator(errors)
-            if capture_text is not None and len(locators) == 1:
-                capture_text.append(str(text))
-        else:
-            self._wait(watched.first, state, timeout_ms, key)
-            if errors and _union([loc for _, loc in errors]).count() > 0:
-                self._raise_indicator(errors)
-        if state != "visible" or chosen is not None or len(locators) == 1:
-            if chosen is None:
-                self._chosen[key] = 0
-            return locators[0]
-        return self._pick(key, candidates, locators)
-
-    def _raise_indicator(self, errors: list[tuple[Any, Locator]]) -> None:
+    def _raise_indicator(self, errors: list[tuple[ErrorIndicator, Locator]]) -> None:
         for indicator, locator in errors:
-            if locator.count() == 0:
-                continue
             try:
+                if locator.count() == 0:
+                    continue
                 text = " / ".join(" ".join(t.split()) for t in locator.all_inner_texts() if t.strip())
             except PlaywrightError:
                 text = ""
@@ -242,51 +228,3 @@ class BrowserSession:
         except PlaywrightError as exc:
             raise translate(exc, tr("画面の保存", "screenshot"), element=False) from exc
         return path
-
-
-class BrowserPool:
-    """One Playwright driver and browser per run; one context and page per target system."""
-
-    def __init__(self, *, headless: bool = True, notify: Notify) -> None:
-        self.headless = headless
-        self._notify = notify
-        self._playwright: Playwright | None = None
-        self._browser: Browser | None = None
-        self.sessions: dict[str, BrowserSession] = {}
-
-    def open(self, name: str, base_url: str | None, selector_map: SelectorMap | None) -> BrowserSession:
-        if name in self.sessions:
-            return self.sessions[name]
-        try:
-            if self._browser is None:
-                self._playwright = sync_playwright().start()
-                self._browser = self._playwright.chromium.launch(**launch_options(headless=self.headless))
-            context = self._browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", accept_downloads=True)
-            page = context.new_page()
-        except PlaywrightError as exc:
-            raise StepError(tr("ブラウザを起動できません: {e}", "cannot start the browser: {e}",
-                               e=str(exc).splitlines()[0])) from exc
-        session = BrowserSession(name, page, base_url, selector_map, self._notify)
-        self.sessions[name] = session
-        return session
-
-    def close_session(self, name: str) -> None:
-        session = self.sessions.pop(name, None)
-        if session is not None:
-            try:
-                session.page.context.close()
-            except PlaywrightError:
-                pass
-
-    def close(self) -> None:
-        for name in list(self.sessions):
-            self.close_session(name)
-        try:
-            if self._browser is not None:
-                self._browser.close()
-            if self._playwright is not None:
-                self._playwright.stop()
-        except PlaywrightError:
-            pass
-        self._browser = None
-        self._playwright = None

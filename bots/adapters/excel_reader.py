@@ -26,7 +26,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 
 from bots.errors import InputFileError
+from bots.i18n import tr
 from bots.records.coerce import coerce_value, zero_padded_width
 from bots.records.model import ColumnSpec, SourceRecord
 
@@ -44,7 +45,6 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 _PLAIN = ColumnSpec()
 _Box = tuple[int, int, int, int]  #: a merged range: min_col, min_row, max_col, max_row
-_UNCACHED = "数式の計算結果が保存されていません（列: {}）。Excelで開いて保存し直してください"
 
 
 @dataclass(frozen=True)
@@ -67,36 +67,82 @@ class _SheetScan:
 def check_input_file(path: Path) -> None:
     """Refuse, naming the file, what is missing, locked, unreadable or not an .xlsx at all."""
     if not path.exists():
-        raise InputFileError(f"入力ファイルが見つかりません: {path}")
+        raise InputFileError(tr("入力ファイルが見つかりません: {p}", "input file not found: {p}", p=path))
     if not path.is_file():
-        raise InputFileError(f"入力ファイルではありません（フォルダです）: {path}")
+        raise InputFileError(
+            tr(
+                "入力ファイルではありません（フォルダです）: {p}",
+                "not an input file (it is a folder): {p}",
+                p=path,
+            )
+        )
     if path.name.startswith("~$"):
-        raise InputFileError(f"Excelのロックファイルは入力にできません: {path}")
+        raise InputFileError(
+            tr(
+                "Excelのロックファイルは入力にできません: {p}",
+                "an Excel lock file cannot be the input: {p}",
+                p=path,
+            )
+        )
     lock = path.with_name("~$" + path.name)
     if lock.exists():
         raise InputFileError(
-            f"Excelで開かれています（{lock.name} があります）。編集中の可能性があるため処理しません。"
-            f"Excelを閉じてから実行してください（閉じても残る場合はそのファイルを削除してください）: {path}"
+            tr(
+                "Excelで開かれています（{lock} があります）。編集中の可能性があるため処理しません。"
+                "Excelを閉じてから実行してください（閉じても残る場合はそのファイルを削除してください）: {p}",
+                "the file is open in Excel ({lock} exists) and may be mid-edit, so it is not processed. "
+                "Close Excel and run again (if the lock file remains after closing, delete it): {p}",
+                lock=lock.name,
+                p=path,
+            )
         )
     try:
         with path.open("rb") as src:
             head = src.read(8)
     except PermissionError as exc:
-        raise InputFileError(f"入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {path}") from exc
+        raise InputFileError(_busy(path)) from exc
     except OSError as exc:
-        raise InputFileError(f"入力ファイルを読み取れません（{exc.strerror}）: {path}") from exc
+        raise InputFileError(
+            tr(
+                "入力ファイルを読み取れません（{r}）: {p}",
+                "cannot read the input file ({r}): {p}",
+                r=exc.strerror,
+                p=path,
+            )
+        ) from exc
     if head.startswith(_OLE_MAGIC):
         raise InputFileError(
-            "古い形式（.xls）か、パスワード付きのExcelファイルです。パスワードを外し"
-            f"「Excelブック（.xlsx）」形式で保存し直してください: {path}"
+            tr(
+                "古い形式（.xls）か、パスワード付きのExcelファイルです。パスワードを外し"
+                "「Excelブック（.xlsx）」形式で保存し直してください: {p}",
+                "this is an old-format (.xls) or password-protected Excel file. Remove the password "
+                'and save it again as "Excel Workbook (.xlsx)": {p}',
+                p=path,
+            )
         )
     if not head.startswith(_ZIP_MAGIC):
-        hint = "CSVファイルは読めません。" if path.suffix.lower() in (".csv", ".txt") or b"," in head else ""
+        csv = path.suffix.lower() in (".csv", ".txt") or b"," in head
+        hint = tr("CSVファイルは読めません。", "CSV files cannot be read. ") if csv else ""
         raise InputFileError(
-            f"Excelファイル（.xlsx）ではありません。{hint}Excelで開き「Excelブック（.xlsx）」形式で保存し直してください: {path}"
+            tr(
+                "Excelファイル（.xlsx）ではありません。{hint}"
+                "Excelで開き「Excelブック（.xlsx）」形式で保存し直してください: {p}",
+                "not an Excel file (.xlsx). {hint}"
+                'Open it in Excel and save it as "Excel Workbook (.xlsx)": {p}',
+                hint=hint,
+                p=path,
+            )
         )
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputFileError(f"拡張子が .xlsx ではありません（{path.suffix or '拡張子なし'}）: {path}")
+        suffix = path.suffix or tr("拡張子なし", "none")
+        raise InputFileError(
+            tr(
+                "拡張子が .xlsx ではありません（{s}）: {p}",
+                "the file extension is not .xlsx ({s}): {p}",
+                s=suffix,
+                p=path,
+            )
+        )
 
 
 def open_workbook_checked(path: Path, sheet: str | None) -> tuple[Any, Any]:
@@ -105,10 +151,16 @@ def open_workbook_checked(path: Path, sheet: str | None) -> tuple[Any, Any]:
     try:
         wb = load_workbook(str(path), read_only=True, data_only=True)
     except PermissionError as exc:
-        raise InputFileError(f"入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {path}") from exc
+        raise InputFileError(_busy(path)) from exc
     except Exception as exc:  # openpyxl raises KeyError, ValueError, BadZipFile… on damaged files
         raise InputFileError(
-            f"Excelファイルとして読めません（壊れている可能性があります）: {path}（{type(exc).__name__}: {exc}）"
+            tr(
+                "Excelファイルとして読めません（壊れている可能性があります）: {p}（{t}: {e}）",
+                "cannot read as an Excel file (it may be damaged): {p} ({t}: {e})",
+                p=path,
+                t=type(exc).__name__,
+                e=exc,
+            )
         ) from exc
     titles = [ws.title for ws in wb.worksheets]
     if sheet is None and titles:
@@ -116,8 +168,17 @@ def open_workbook_checked(path: Path, sheet: str | None) -> tuple[Any, Any]:
     if sheet not in titles:
         wb.close()
         close = difflib.get_close_matches(sheet or "", titles, n=1)
-        hint = f"（もしかして「{close[0]}」？）" if close else ""
-        raise InputFileError(f"シート「{sheet}」がありません{hint}。このファイルのシート: {'、'.join(titles)}: {path}")
+        hint = _did_you_mean(close[0]) if close else ""
+        raise InputFileError(
+            tr(
+                "シート「{s}」がありません{hint}。このファイルのシート: {titles}: {p}",
+                'there is no sheet "{s}"{hint}. Sheets in this file: {titles}: {p}',
+                s=sheet,
+                hint=hint,
+                titles=_join(titles),
+                p=path,
+            )
+        )
     ws = wb[sheet]
     ws.reset_dimensions()  # the stored <dimension> can be wrong (some generators write "A1"): read what is there
     return wb, ws
@@ -150,14 +211,29 @@ class RecordReader:
             self._scan = _scan_sheet(path, self.sheet)
             self.total: int | None = sum(1 for _ in self._rows())
         except Exception as exc:  # damaged sheet XML surfaces only while streaming
-            raise InputFileError(f"シート「{self.sheet}」を読めません（壊れている可能性があります）: {path}（{exc}）") from exc
+            raise InputFileError(
+                tr(
+                    "シート「{s}」を読めません（壊れている可能性があります）: {p}（{e}）",
+                    'cannot read sheet "{s}" (it may be damaged): {p} ({e})',
+                    s=self.sheet,
+                    p=path,
+                    e=exc,
+                )
+            ) from exc
         self._merges_by_row: dict[int, list[_Box]] = {}  # rows x merges would be slow on merge-heavy sheets
         for box in self._scan.merges:
             if box[1] > header_row and box[0] <= len(self.headers):
                 for row in range(box[1], box[3] + 1):
                     self._merges_by_row.setdefault(row, []).append(box)
         if self.total == 0:
-            raise InputFileError(f"データ行がありません（見出し行のみです）: {path}（シート「{self.sheet}」）")
+            raise InputFileError(
+                tr(
+                    "データ行がありません（見出し行のみです）: {p}（シート「{s}」）",
+                    'no data rows (only the header row): {p} (sheet "{s}")',
+                    p=path,
+                    s=self.sheet,
+                )
+            )
 
     def __iter__(self) -> Iterator[SourceRecord]:
         index = {label: i for i, label in enumerate(self.headers)}
@@ -183,13 +259,28 @@ class RecordReader:
         while names and not names[-1]:
             names.pop()
         if not names:
-            raise InputFileError(f"見出し行がありません（{self.header_row}行目が空です）: {self.path}（シート「{self.sheet}」）")
+            raise InputFileError(
+                tr(
+                    "見出し行がありません（{r}行目が空です）: {p}（シート「{s}」）",
+                    'no header row (row {r} is empty): {p} (sheet "{s}")',
+                    r=self.header_row,
+                    p=self.path,
+                    s=self.sheet,
+                )
+            )
         names = [name or f"{get_column_letter(i + 1)}列" for i, name in enumerate(names)]
         seen: dict[str, str] = {}
         for i, name in enumerate(names):
             if name in seen:
                 raise InputFileError(
-                    f"見出しが重複しています: {name}（{seen[name]}列と{get_column_letter(i + 1)}列）: {self.path}"
+                    tr(
+                        "見出しが重複しています: {n}（{a}列と{b}列）: {p}",
+                        "duplicate header: {n} (columns {a} and {b}): {p}",
+                        n=name,
+                        a=seen[name],
+                        b=get_column_letter(i + 1),
+                        p=self.path,
+                    )
                 )
             seen[name] = get_column_letter(i + 1)
         return names
@@ -199,11 +290,17 @@ class RecordReader:
         for label in self._labels.values():
             if label not in self.headers:
                 close = difflib.get_close_matches(label, self.headers, n=1, cutoff=0.5)
-                missing.append(label + (f"（もしかして「{close[0]}」？）" if close else ""))
+                missing.append(label + (_did_you_mean(close[0]) if close else ""))
         if missing:
             raise InputFileError(
-                f"見出しに必要な列がありません: {'、'.join(missing)}。"
-                f"{self.header_row}行目の見出し: {'、'.join(self.headers)}: {self.path}"
+                tr(
+                    "見出しに必要な列がありません: {m}。{r}行目の見出し: {h}: {p}",
+                    "required columns are missing from the header: {m}. Headers in row {r}: {h}: {p}",
+                    m=_join(missing),
+                    r=self.header_row,
+                    h=_join(self.headers),
+                    p=self.path,
+                )
             )
 
     def _rows(self) -> Iterator[tuple[int, list[_Cell]]]:
@@ -234,7 +331,13 @@ class RecordReader:
         notes: list[str] = []
         uncached = [h for h, cell in zip(self.headers, cells, strict=True) if cell.uncached]
         if uncached:
-            errors.append(_UNCACHED.format("、".join(uncached)))
+            errors.append(
+                tr(
+                    "数式の計算結果が保存されていません（列: {c}）。Excelで開いて保存し直してください",
+                    "formula results are not saved (columns: {c}). Open the file in Excel and save it again",
+                    c=_join(uncached),
+                )
+            )
         values: dict[str, Any] = {}
         for name, spec in self._columns.items():
             label = self._labels[name]
@@ -253,12 +356,35 @@ class RecordReader:
             if header not in declared and header not in values:
                 values[header] = None if cell.uncached else coerce_value(cell.value, _PLAIN)[0]
         if filled:
-            notes.append(f"結合セルの値を補いました（列: {'、'.join(dict.fromkeys(filled))}）")
+            notes.append(
+                tr(
+                    "結合セルの値を補いました（列: {c}）",
+                    "filled in values from merged cells (columns: {c})",
+                    c=_join(dict.fromkeys(filled)),
+                )
+            )
         raw = {header: _displayed(cell) for header, cell in zip(self.headers, cells, strict=True)}
         return SourceRecord(
             index=count, location=f"{self.sheet}!{row}", raw=raw, values=values,
             error=" / ".join(errors) or None, notes=notes,
         )  # fmt: skip
+
+
+def _busy(path: Path) -> str:
+    return tr(
+        "入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {p}",
+        "cannot read the input file (another program is using it, or permission is denied): {p}",
+        p=path,
+    )
+
+
+def _did_you_mean(name: str) -> str:
+    return tr("（もしかして「{n}」？）", ' (did you mean "{n}"?)', n=name)
+
+
+def _join(names: Iterable[str]) -> str:
+    """A list of names as people read it: 氏名、住所 / 氏名, 住所."""
+    return tr("、", ", ").join(names)
 
 
 def _clean_header(value: object) -> str:

@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from bots.errors import FlowError, RunAborted
+from bots.i18n import tr
 
 STATUSES = ("成功", "失敗", "要確認", "未処理")
 STATUS_COLUMN, ERROR_COLUMN, TIME_COLUMN = "状態", "エラー内容", "処理日時"
@@ -53,7 +54,13 @@ class ResultsWorkbook:
     ) -> None:
         """``text_columns`` are also written as text when a value is a number (e.g. a 受付番号 read as int)."""
         if _same_file(path, input_path):
-            raise FlowError(f"結果ファイルの保存先が入力ファイルと同じです。入力ファイルは上書きしません: {path}")
+            raise FlowError(
+                tr(
+                    "結果ファイルの保存先が入力ファイルと同じです。入力ファイルは上書きしません: {p}",
+                    "the results file would be saved over the input file; the input file is never overwritten: {p}",
+                    p=path,
+                )
+            )
         self.path = path
         self.input_path = input_path
         self.input_headers = list(input_headers)
@@ -122,10 +129,21 @@ class ResultsWorkbook:
             os.replace(tmp, self.path)
         except PermissionError as exc:
             raise RunAborted(
-                f"結果ファイルを保存できません（Excelで開かれているか、権限がありません）: {self.path}"
+                tr(
+                    "結果ファイルを保存できません（Excelで開かれているか、権限がありません）: {p}",
+                    "cannot save the results file (it is open in Excel, or permission is denied): {p}",
+                    p=self.path,
+                )
             ) from exc
         except OSError as exc:
-            raise RunAborted(f"結果ファイルを保存できません（{exc.strerror or exc}）: {self.path}") from exc
+            raise RunAborted(
+                tr(
+                    "結果ファイルを保存できません（{r}）: {p}",
+                    "cannot save the results file ({r}): {p}",
+                    r=exc.strerror or exc,
+                    p=self.path,
+                )
+            ) from exc
         finally:
             tmp.unlink(missing_ok=True)
         return self.path

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bots.adapters.browser import build_locator
+from bots.adapters.locators import build_locator
 from bots.cli.validate_cmd import print_diagnostics
 from bots.errors import ExitCode
 from bots.flow.errors_map import suggest

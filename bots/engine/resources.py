@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bots.adapters.browser import BrowserPool, BrowserSession
+from bots.adapters.browser import BrowserSession
+from bots.adapters.browser_pool import BrowserPool
 from bots.errors import StepError
 from bots.i18n import tr
 

@@ -1,4 +1,4 @@
-"""Turn one Excel cell into the typed value a flow keys, or a Japanese reason why not.
+"""Turn one Excel cell into the typed value a flow keys, or a reason why not (Japanese, or English).
 
 Excel damages data in predictable ways: postcodes and phone numbers typed as numbers lose
 their leading zero, digit strings come back as floats, staff type full-width digits and
@@ -23,10 +23,11 @@ import unicodedata
 
 import jaconv
 
+from bots.i18n import tr
 from bots.records.model import ColumnSpec
 from bots.records.wareki import looks_like_wareki, normalise_date_text, parse_wareki
 
-ZERO_NOTE = "先頭の0を補いました"
+ZERO_NOTE = "先頭の0を補いました"  #: the Japanese note for a restored leading zero
 _HYPHENS = "-‐‑‒–—―−ーｰ－"
 _HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
 _ISO_DATE = re.compile(r"^(\d{4})(?:[./\-]|年)(\d{1,2})(?:[./\-]|月)(\d{1,2})日?$", re.ASCII)
@@ -37,14 +38,14 @@ _KANA = re.compile(f"^{_KANA_WORD}(?:\u3000{_KANA_WORD})*$")
 
 
 def coerce_value(value: object, spec: ColumnSpec, number_format: str | None = None) -> tuple[object, list[str]]:
-    """Return ``(typed value, notes)`` for one cell, or raise ``ValueError`` with a Japanese reason.
+    """Return ``(typed value, notes)`` for one cell, or raise ``ValueError`` with the reason.
 
     ``number_format`` is the cell's Excel format; a zero-padded one (``00000000000``) tells
     how many digits a number cell displays, so no zero has to be guessed.
     """
     if _is_blank(value):
         if spec.required:
-            raise ValueError("必須項目が空です")
+            raise ValueError(tr("必須項目が空です", "this required field is empty"))
         return None, []
     if spec.type == "str":
         return _to_str(value), []
@@ -71,6 +72,10 @@ def zero_padded_width(number_format: str | None) -> int | None:
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _zero_note() -> str:
+    return tr(ZERO_NOTE, "restored the leading zero")
 
 
 def _shown(value: object, spec: ColumnSpec) -> str:
@@ -109,7 +114,7 @@ def _to_int(value: object, spec: ColumnSpec) -> int:
         text = jaconv.z2h(value.strip(), kana=False, ascii=True, digit=True).replace(",", "")
         if re.fullmatch(r"[+-]?[0-9]+", text):
             return int(text)
-    raise ValueError(f"整数ではありません{_shown(value, spec)}")
+    raise ValueError(tr("整数ではありません{v}", "not a whole number{v}", v=_shown(value, spec)))
 
 
 def _to_date(value: object, spec: ColumnSpec) -> dt.date:
@@ -117,11 +122,12 @@ def _to_date(value: object, spec: ColumnSpec) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    kind = "和暦の日付" if spec.type == "wareki" else "日付"
+    kind = tr("和暦の日付", "Japanese-era date") if spec.type == "wareki" else tr("日付", "date")
+    unreadable = tr("{k}として読めません{v}", "cannot read as a {k}{v}", k=kind, v=_shown(value, spec))
     number = _integral(value)
     text = str(number) if number is not None else value if isinstance(value, str) else None
     if text is None:
-        raise ValueError(f"{kind}として読めません{_shown(value, spec)}")
+        raise ValueError(unreadable)
     if looks_like_wareki(text):
         try:
             return parse_wareki(text)
@@ -132,11 +138,11 @@ def _to_date(value: object, spec: ColumnSpec) -> dt.date:
     norm = normalise_date_text(_TIME_SUFFIX.sub("", unicodedata.normalize("NFKC", text).strip()))
     match = _ISO_DATE.match(norm) or _COMPACT_DATE.match(norm)
     if match is None:
-        raise ValueError(f"{kind}として読めません{_shown(value, spec)}")
+        raise ValueError(unreadable)
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
-        raise ValueError(f"存在しない日付です{_shown(value, spec)}") from None
+        raise ValueError(tr("存在しない日付です{v}", "no such date{v}", v=_shown(value, spec))) from None
 
 
 def _digits_of_number(value: object, number_format: str | None) -> tuple[str, bool] | None:
@@ -149,7 +155,11 @@ def _digits_of_number(value: object, number_format: str | None) -> tuple[str, bo
 
 
 def _to_zip(value: object, spec: ColumnSpec, number_format: str | None) -> tuple[str, list[str]]:
-    reason = f"郵便番号は7桁（例: 123-4567）で入力してください{_shown(value, spec)}"
+    reason = tr(
+        "郵便番号は7桁（例: 123-4567）で入力してください{v}",
+        "enter the postcode as 7 digits (e.g. 123-4567){v}",
+        v=_shown(value, spec),
+    )
     from_number = _digits_of_number(value, number_format)
     if from_number is not None:
         digits, exact = from_number
@@ -157,7 +167,7 @@ def _to_zip(value: object, spec: ColumnSpec, number_format: str | None) -> tuple
             return digits, []
         # 001-0000 to 099-9999 exist (北海道); a lost zero leaves 5 or 6 digits. Fewer is a typo.
         if not exact and len(digits) in (5, 6):
-            return digits.zfill(7), [ZERO_NOTE]
+            return digits.zfill(7), [_zero_note()]
         raise ValueError(reason)
     if not isinstance(value, str):
         raise ValueError(reason)
@@ -169,7 +179,11 @@ def _to_zip(value: object, spec: ColumnSpec, number_format: str | None) -> tuple
 
 
 def _to_phone(value: object, spec: ColumnSpec, number_format: str | None) -> tuple[str, list[str]]:
-    reason = f"電話番号は0から始まる10桁または11桁で入力してください{_shown(value, spec)}"
+    reason = tr(
+        "電話番号は0から始まる10桁または11桁で入力してください{v}",
+        "enter the phone number as 10 or 11 digits starting with 0{v}",
+        v=_shown(value, spec),
+    )
     from_number = _digits_of_number(value, number_format)
     notes: list[str] = []
     if from_number is not None:
@@ -177,12 +191,19 @@ def _to_phone(value: object, spec: ColumnSpec, number_format: str | None) -> tup
         # Japanese numbers always start with 0; a number cell drops it.
         if not exact and not digits.startswith("0") and len(digits) + 1 in (10, 11):
             digits = "0" + digits
-            notes.append(f"{ZERO_NOTE}（電話番号は0から始まります）")
+            notes.append(
+                tr("{z}（電話番号は0から始まります）", "{z} (phone numbers start with 0)", z=_zero_note())
+            )
     elif isinstance(value, str):
         text = _HYPHEN_RE.sub("-", unicodedata.normalize("NFKC", value)).strip()
         if text.startswith("+81"):
             text = "0" + text[3:].lstrip(" -").removeprefix("(0)")
-            notes.append("国際表記（+81）を国内表記に直しました")
+            notes.append(
+                tr(
+                    "国際表記（+81）を国内表記に直しました",
+                    "rewrote the international form (+81) as a domestic number",
+                )
+            )
         if not re.fullmatch(r"[0-9()\-\s]+", text, re.ASCII):
             raise ValueError(reason)
         digits = re.sub(r"[^0-9]", "", text)
@@ -194,7 +215,9 @@ def _to_phone(value: object, spec: ColumnSpec, number_format: str | None) -> tup
 
 
 def _to_kana(value: object, spec: ColumnSpec) -> str:
-    reason = f"フリガナはカタカナで入力してください{_shown(value, spec)}"
+    reason = tr(
+        "フリガナはカタカナで入力してください{v}", "enter the furigana in katakana{v}", v=_shown(value, spec)
+    )
     if not isinstance(value, str):
         raise ValueError(reason)
     text = jaconv.h2z(value, kana=True, ascii=False, digit=False)  # ﾔﾏﾀﾞ → ヤマダ

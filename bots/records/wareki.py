@@ -15,6 +15,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from bots.i18n import tr
+
 
 @dataclass(frozen=True)
 class Era:
@@ -65,30 +67,49 @@ def looks_like_wareki(text: str) -> bool:
 def parse_wareki(text: str) -> dt.date:
     """Parse a 和暦 date such as 昭和50年4月1日, 令和元年5月1日, H12-1-1 or Ｒ６．４．１.
 
-    Raises ``ValueError`` with a Japanese reason when the text is not a 和暦 date, the date
-    does not exist, or it lies outside its era.
+    Raises ``ValueError`` with the reason (in Japanese, or English) when the text is not a 和暦
+    date, the date does not exist, or it lies outside its era.
     """
     norm = normalise_date_text(text)
     match = _PATTERN.match(norm)
     if match is None:
-        raise ValueError(f"和暦の日付として読めません: {text!r}")
+        raise ValueError(
+            tr("和暦の日付として読めません: {t!r}", "cannot read as a Japanese-era date: {t!r}", t=text)
+        )
     era_key = match["era"].upper() if match["era"].isascii() else match["era"]
     era = _BY_NAME[_ALIASES.get(era_key, era_key)]
     year = 1 if match["year"] == "元" else int(match["year"])
     month, day = int(match["month"]), int(match["day"])
     shown = f"{era.name}{_year_text(year)}年{month}月{day}日"
     if year < 1:
-        raise ValueError(f"{era.name}0年はありません: {text!r}")
+        raise ValueError(tr("{e}0年はありません: {t!r}", "{e} has no year 0: {t!r}", e=era.name, t=text))
     try:
         result = dt.date(era.offset + year, month, day)
     except ValueError:
-        raise ValueError(f"存在しない日付です: {shown}") from None
+        raise ValueError(tr("存在しない日付です: {s}", "no such date: {s}", s=shown)) from None
     if result < era.first:
-        raise ValueError(f"{era.name}は{_long(era.first)}からです: {shown}")
+        raise ValueError(
+            tr(
+                "{e}は{d}からです: {s}",
+                "{e} began on {iso}: {s}",
+                e=era.name,
+                d=_long(era.first),
+                iso=era.first,
+                s=shown,
+            )
+        )
     if era.last is not None and result > era.last:
         last_year = era.last.year - era.offset
         raise ValueError(
-            f"{era.name}は{last_year}年{era.last.month}月{era.last.day}日（{_long(era.last)}）までです: {shown}"
+            tr(
+                "{e}は{last}（{long}）までです: {s}",
+                "{e} ended on {iso} ({e}{last}): {s}",
+                e=era.name,
+                last=f"{last_year}年{era.last.month}月{era.last.day}日",
+                long=_long(era.last),
+                iso=era.last,
+                s=shown,
+            )
         )
     return result
 
@@ -100,7 +121,13 @@ def to_wareki(value: dt.date) -> str:
     for era in ERAS:
         if value >= era.first:
             return f"{era.name}{_year_text(value.year - era.offset)}年{value.month}月{value.day}日"
-    raise ValueError(f"明治より前の日付は和暦で表せません: {value.isoformat()}")
+    raise ValueError(
+        tr(
+            "明治より前の日付は和暦で表せません: {d}",
+            "dates before 明治 (Meiji) cannot be written as a Japanese-era date: {d}",
+            d=value.isoformat(),
+        )
+    )
 
 
 def _year_text(year: int) -> str:

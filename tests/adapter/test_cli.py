@@ -170,7 +170,6 @@ def test_lang_en_switches_messages_to_english(kz: Kz) -> None:
     assert "エラー" not in done.stdout and "不明" not in done.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="bots/adapters/excel_reader.py: InputFileError messages are Japanese only")
 def test_lang_en_translates_the_input_file_refusal(kz: Kz, tmp_path: Path) -> None:
     done = kz("--lang", "en", "run", SAMPLE, "--input", str(tmp_path / "missing.xlsx"))
     assert done.returncode == 2

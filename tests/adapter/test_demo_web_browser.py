@@ -4,7 +4,6 @@ Playwright calls, and every candidate of ``selectors/demo_web.yaml`` checked on 
 
 from __future__ import annotations
 
-import shutil
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -12,29 +11,19 @@ from typing import Any
 import pytest
 from demo_client import PASSWORD, RECEIPT, USER, VALID, tiny_pdf
 
-from bots.adapters.browser import build_locator
+from bots.adapters.locators import build_locator
 from bots.demo.web.server import DemoServer
 from bots.demo.web.store import read_all, read_attachments
+from bots.platform.browser import launch_options
 from bots.selectors.model import Candidate
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed")
 def test_browser_keys_one_application(server: DemoServer, db: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-    ]
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args)
+        browser = pw.chromium.launch(**launch_options(headless=True))
         try:
             page = browser.new_page()
             page.goto(server.url + "/entry")
@@ -87,7 +76,6 @@ def _locate(page: Any, cand: dict[str, Any]) -> Any:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian chromium not installed")
 def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> None:
     from playwright.sync_api import sync_playwright
     from ruamel.yaml import YAML
@@ -102,7 +90,7 @@ def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> N
                 assert _locate(page, cand).count() == 1, f"{state}: {screen}.{element} {cand}"
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(**launch_options(headless=True))
         try:
             page = browser.new_page()
             page.goto(server.url + "/login")

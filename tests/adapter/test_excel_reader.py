@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from bots import i18n
 from bots.adapters.excel_reader import read_records
 from bots.demo.sample_data import BAD_KINDS, DEMO_COLUMNS, DEMO_PATH, build_demo_workbook
 from bots.errors import InputFileError
@@ -135,6 +136,32 @@ def test_missing_declared_column_with_suggestion(tmp_path: Path) -> None:
 def test_duplicate_headers(tmp_path: Path) -> None:
     path = make_xlsx(tmp_path / "一覧.xlsx", [["氏名", "生年月日", "電話番号", "氏 名"], ["山田", None, None, "x"]])
     assert "見出しが重複しています: 氏名（A列とD列）" in refusal(path)
+
+
+def test_refusals_in_english(tmp_path: Path) -> None:
+    i18n.set_language("en")
+    missing = tmp_path / "ない.xlsx"
+    assert refusal(missing) == f"input file not found: {missing}"
+    damaged = tmp_path / "壊れた.xlsx"
+    with zipfile.ZipFile(damaged, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    assert refusal(damaged).startswith(f"cannot read as an Excel file (it may be damaged): {damaged} (")
+    path = make_xlsx(tmp_path / "一覧.xlsx", [["氏名", "生年月日（和暦）", "電話"], ["山田", None, None]])
+    message = refusal(path)
+    assert message.startswith("required columns are missing from the header: ")
+    assert '生年月日 (did you mean "生年月日（和暦）"?), 電話番号 (did you mean "電話"?)' in message
+    assert "Headers in row 1: 氏名, 生年月日（和暦）, 電話" in message
+    i18n.set_language(None)
+
+
+def test_record_errors_and_notes_in_english(tmp_path: Path) -> None:
+    i18n.set_language("en")
+    rows = [HEADER, ["山田", "昭和65年1月1日", 312345678], [None, "S50.4.1", "03-1234-5678"]]
+    first, second = read_all(make_xlsx(tmp_path / "一覧.xlsx", rows))
+    assert first.error == "生年月日: 昭和 ended on 1989-01-07 (昭和64年1月7日): 昭和65年1月1日"
+    assert first.notes == ["電話番号: restored the leading zero (phone numbers start with 0)"]
+    assert second.error == "氏名: this required field is empty"
+    i18n.set_language(None)
 
 
 # --- records ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from bots import i18n
 from bots.records.coerce import ZERO_NOTE, coerce_value, zero_padded_width
 from bots.records.model import ColumnSpec, ColumnType
 
@@ -146,6 +147,27 @@ def test_sensitive_values_stay_out_of_messages() -> None:
         with pytest.raises(ValueError) as caught:
             coerce_value(value, ColumnSpec(type=kind, sensitive=True))  # type: ignore[arg-type]
         assert str(value) not in str(caught.value)
+
+
+def test_english_reasons_and_notes() -> None:
+    i18n.set_language("en")
+    with pytest.raises(ValueError, match=r"^enter the postcode as 7 digits \(e\.g\. 123-4567\): '123-456'$"):
+        coerce_value("123-456", ColumnSpec(type="zip"))
+    with pytest.raises(ValueError, match="^this required field is empty$"):
+        coerce_value("", ColumnSpec(required=True))
+    with pytest.raises(ValueError, match="^cannot read as a Japanese-era date: '昭和五十年'$"):
+        coerce_value("昭和五十年", ColumnSpec(type="wareki"))
+    with pytest.raises(ValueError, match="^cannot read as a date: '来週'$"):
+        coerce_value("来週", ColumnSpec(type="date"))
+    assert coerce_value(600000, ColumnSpec(type="zip")) == ("0600000", ["restored the leading zero"])
+    assert coerce_value(312345678, ColumnSpec(type="phone")) == (
+        "0312345678", ["restored the leading zero (phone numbers start with 0)"]
+    )  # fmt: skip
+    with pytest.raises(ValueError) as caught:  # sensitive values stay out in English too
+        coerce_value("令和5年2月30日", ColumnSpec(type="wareki", sensitive=True))
+    assert str(caught.value) == "no such date"
+    i18n.set_language(None)
+    assert coerce_value(600000, ColumnSpec(type="zip")) == ("0600000", [ZERO_NOTE])
 
 
 @pytest.mark.parametrize(

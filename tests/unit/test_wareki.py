@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from bots import i18n
 from bots.records.wareki import parse_wareki, to_wareki
 
 
@@ -95,6 +96,31 @@ def test_to_wareki(day: dt.date, text: str) -> None:
 def test_to_wareki_refuses_before_meiji() -> None:
     with pytest.raises(ValueError, match="明治より前"):
         to_wareki(dt.date(1800, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("昭和65年1月1日", "昭和 ended on 1989-01-07 (昭和64年1月7日): 昭和65年1月1日"),
+        ("令和元年4月30日", "令和 began on 2019-05-01: 令和元年4月30日"),
+        ("令和5年2月30日", "no such date: 令和5年2月30日"),
+        ("令和0年1月1日", "令和 has no year 0: '令和0年1月1日'"),
+        ("昭和五十年四月一日", "cannot read as a Japanese-era date: '昭和五十年四月一日'"),
+    ],
+)
+def test_parse_wareki_refuses_in_english(text: str, message: str) -> None:
+    i18n.set_language("en")
+    with pytest.raises(ValueError) as caught:
+        parse_wareki(text)
+    assert str(caught.value) == message
+    i18n.set_language(None)
+
+
+def test_to_wareki_refuses_before_meiji_in_english() -> None:
+    i18n.set_language("en")
+    with pytest.raises(ValueError, match="^dates before 明治 \\(Meiji\\) cannot be written as a Japanese-era date"):
+        to_wareki(dt.date(1800, 1, 1))
+    i18n.set_language(None)
 
 
 def test_round_trip_every_day_across_era_boundaries() -> None:
