@@ -38,6 +38,10 @@ class KazagurumaError(Exception):
     """Base of every error Kazaguruma raises on purpose."""
 
     exit_code: ExitCode = ExitCode.ABORTED
+    #: False when the adapter knows the step's input (click, key press) was never dispatched,
+    #: e.g. the element never appeared; None when unknown. A commit step that failed with
+    #: ``action_taken is False`` did not submit anything.
+    action_taken: bool | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

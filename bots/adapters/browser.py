@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urljoin
 
 from playwright.sync_api import Error as PlaywrightError
@@ -22,7 +22,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bots.adapters.locators import build_locator, union
 from bots.adapters.playwright_errors import translate
-from bots.errors import FlowError, InputRecordError, SessionExpired, TargetSystemError
+from bots.errors import (
+    FlowError,
+    InputRecordError,
+    KazagurumaError,
+    SessionExpired,
+    StepTimeout,
+    TargetSystemError,
+)
 from bots.i18n import tr
 from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
 
@@ -32,6 +39,20 @@ Notify = Callable[[str, str, dict[str, Any]], None]
 
 
 _FIRST_SLICE_MS = 250.0
+
+
+def _dispatch_state(exc: PlaywrightTimeoutError) -> str:
+    """Did a timed-out action send its input? Read from Playwright's call log.
+
+    "done": the click/press went in and only the wait for a navigation ran out; "uncertain":
+    it timed out while performing; "none": it was still waiting for the element.
+    """
+    log = getattr(exc, "message", "") or str(exc)
+    if "action done" in log:
+        return "done"
+    if "performing " in log:
+        return "uncertain"
+    return "none"
 
 
 class BrowserSession:
@@ -115,10 +136,23 @@ class BrowserSession:
             try:
                 return do(self.element(target, budget), budget)
             except PlaywrightTimeoutError as exc:
-                self.check_screen()
+                dispatched = _dispatch_state(exc)
+                if dispatched == "done":  # the input went in; only the wait for the next page ran out
+                    return cast(T, None)
+                if dispatched == "uncertain":
+                    raise StepTimeout(tr("{w}: {k}: 操作の途中で時間切れになり、結果が不明です",
+                                         "{w}: {k}: timed out while acting; the outcome is unknown",
+                                         w=what, k=key)) from exc
+                try:
+                    self.check_screen()
+                except KazagurumaError as shown:
+                    shown.action_taken = False
+                    raise
                 if budget >= remaining:
                     self._chosen.pop(key, None)  # the screen may have changed: resolve afresh next time
-                    raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+                    error = translate(exc, f"{what}: {key}", status=self._error_status())
+                    error.action_taken = False
+                    raise error from exc
                 budget *= 2
             except PlaywrightError as exc:
                 self._chosen.pop(key, None)

@@ -36,6 +36,8 @@ class FlowRun:
         try:
             self._execute()
         finally:
+            if run.result.status is RunStatus.RUNNING:  # interrupted (Ctrl+C) or a framework bug
+                run.result.status = RunStatus.ABORTED
             run.result.finished = dt.datetime.now().astimezone()
             run.listeners.run_finished(run.result)
 

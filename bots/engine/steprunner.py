@@ -84,9 +84,15 @@ class StepRunner:
         if scope.commit_skipped:
             self._report(step, Status.SKIP, started, t0, depth)
             return
-        if step.when is not None and not expressions.evaluate(step.when, namespace(self.run, scope)):
-            self._report(step, Status.SKIP, started, t0, depth)
-            return
+        if step.when is not None:
+            try:
+                wanted = expressions.evaluate(step.when, namespace(self.run, scope))
+            except InputRecordError as exc:
+                self._report(step, Status.FAIL, started, t0, depth, 1, exc)
+                raise
+            if not wanted:
+                self._report(step, Status.SKIP, started, t0, depth)
+                return
         if self.run.dry_run and (step.commit or step.spec.commits):
             scope.commit_skipped = True
             listeners.notice("dry_run_skip", tr("リハーサルのため登録操作を実行しません: {s}",
@@ -104,6 +110,8 @@ class StepRunner:
                 params = render_params(step.params, namespace(self.run, scope))
                 step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
             except (StepError, InputRecordError) as exc:
+                if (step.commit or step.spec.commits) and exc.action_taken is False:
+                    scope.commit_started = False  # the submit never went out
                 if policy is not None and self._may_retry(policy, attempt, exc, scope):
                     scope.commit_started = False
                     delay = policy.delay_before(attempt + 1)

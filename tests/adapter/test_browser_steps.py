@@ -270,3 +270,28 @@ def test_select_of_an_option_the_list_does_not_offer_is_bad_input(demo_web: Demo
         """))
     assert (out.record.status, out.record.error_kind) == (Status.FAIL, "input_record")
     assert out.record.error == "申請入力.性別 に選択肢 '男性' がありません（画面の選択肢: 選択してください、男、女、その他）"
+
+
+def test_click_with_a_slow_next_page_is_sent_once_and_succeeds(demo_web: Demo, project: Project) -> None:
+    """The click's wait for the next page outlasts the first wait slice: the click must not be repeated."""
+    server = demo_web(slow_ms=1500, slow_paths=("/complete",))
+    out = run_text(project, flow_text(FILL_ENTRY, """
+          - browser.click: 申請入力.確認へ
+          - {browser.click: 確認.登録, commit: true}
+          - browser.read_text: {target: 完了.受付番号, into: 受付番号}
+        """, head="outputs: [受付番号]\n"))
+    assert out.record.status is Status.PASS, out.record.error
+    (stored,) = read_all(server.config.db_path)
+    assert out.record.outputs["受付番号"] == stored["receipt_no"]
+
+
+def test_commit_refused_by_the_system_before_submitting_is_failed_not_review(demo_web: Demo, project: Project) -> None:
+    """The 登録 button never appeared (validation message instead): nothing was submitted, so 失敗."""
+    server = demo_web()
+    out = run_text(project, flow_text(FILL_ENTRY.replace("1985-07-07", "2999-01-01"), """
+          - browser.click: 申請入力.確認へ
+          - {browser.click: 確認.登録, commit: true}
+        """))
+    assert (out.record.status, out.record.error_kind) == (Status.FAIL, "input_record")
+    assert "未来の日付" in (out.record.error or "")
+    assert read_all(server.config.db_path) == []
