@@ -38,7 +38,11 @@ Target = str | Candidate
 Notify = Callable[[str, str, dict[str, Any]], None]
 
 
-_FIRST_SLICE_MS = 250.0
+_FIRST_SLICE_MS = 1000.0
+
+
+class _Dispatched(Exception):
+    """A timed-out try whose input was sent: the action is done (see ``act``)."""
 
 
 def _dispatch_state(exc: PlaywrightTimeoutError) -> str:
@@ -122,41 +126,68 @@ class BrowserSession:
         raise PlaywrightTimeoutError("the element went away while it was being resolved")
 
     def act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T]) -> T:
-        """Resolve ``target`` and run ``do(locator, slice_timeout_ms)`` on it, in time slices.
+        """Resolve ``target`` and run ``do(locator, timeout_ms)`` on it, watching for error screens.
 
-        A slice that times out did not act (Playwright acts only once the element is ready), so
-        the next slice may try again; in between, an error screen ends the wait at once.
+        The first try acts at once (no extra round trip when the screen is already right). If
+        the element is not there within the first slice, the step only *waits* in slices,
+        checking the error indicators in between, and acts once with the time that is left, so
+        an input is never sent twice. Whether a timed-out try sent its input is read from
+        Playwright's call log.
         """
+        try:
+            return self._act(target, what, timeout_ms, do)
+        except _Dispatched:
+            return cast(T, None)
+
+    def _act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T]) -> T:
         key = self.describe(target)
         deadline = time.monotonic() + timeout_ms / 1000
-        budget = _FIRST_SLICE_MS
+        first = min(_FIRST_SLICE_MS, timeout_ms)
+        try:
+            return do(self.element(target, first), first)
+        except PlaywrightTimeoutError as exc:
+            self._after_timeout(exc, what, key, last=first >= timeout_ms)
+        except PlaywrightError as exc:
+            self._chosen.pop(key, None)
+            raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+        budget = first
         while True:
-            remaining = max(1.0, (deadline - time.monotonic()) * 1000)
-            budget = min(budget, remaining)
+            remaining = (deadline - time.monotonic()) * 1000
+            budget = min(budget * 2, max(1.0, remaining))
             try:
-                return do(self.element(target, budget), budget)
+                locator = self.element(target, budget)
+                locator.first.wait_for(state="visible", timeout=budget)
             except PlaywrightTimeoutError as exc:
-                dispatched = _dispatch_state(exc)
-                if dispatched == "done":  # the input went in; only the wait for the next page ran out
-                    return cast(T, None)
-                if dispatched == "uncertain":
-                    raise StepTimeout(tr("{w}: {k}: 操作の途中で時間切れになり、結果が不明です",
-                                         "{w}: {k}: timed out while acting; the outcome is unknown",
-                                         w=what, k=key)) from exc
-                try:
-                    self.check_screen()
-                except KazagurumaError as shown:
-                    shown.action_taken = False
-                    raise
-                if budget >= remaining:
-                    self._chosen.pop(key, None)  # the screen may have changed: resolve afresh next time
-                    error = translate(exc, f"{what}: {key}", status=self._error_status())
-                    error.action_taken = False
-                    raise error from exc
-                budget *= 2
+                self._after_timeout(exc, what, key, last=budget >= remaining)
+                continue
+            except PlaywrightError as exc:
+                raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+            try:
+                return do(locator, max(1.0, (deadline - time.monotonic()) * 1000))
+            except PlaywrightTimeoutError as exc:
+                self._after_timeout(exc, what, key, last=True)
             except PlaywrightError as exc:
                 self._chosen.pop(key, None)
                 raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+
+    def _after_timeout(self, exc: PlaywrightTimeoutError, what: str, key: str, *, last: bool) -> None:
+        """Decide what a timed-out try means; returns only if waiting may go on."""
+        dispatched = _dispatch_state(exc)
+        if dispatched == "done":  # the input went in; only the wait for the next page ran out
+            raise _Dispatched()
+        if dispatched == "uncertain":
+            raise StepTimeout(tr("{w}: {k}: 操作の途中で時間切れになり、結果が不明です",
+                                 "{w}: {k}: timed out while acting; the outcome is unknown", w=what, k=key)) from exc
+        try:
+            self.check_screen()
+        except KazagurumaError as shown:
+            shown.action_taken = False
+            raise
+        if last:
+            self._chosen.pop(key, None)  # the screen may have changed: resolve afresh next time
+            error = translate(exc, f"{what}: {key}", status=self._error_status())
+            error.action_taken = False
+            raise error from exc
 
     def check_screen(self) -> None:
         """Raise if the page is one of the system's error screens (or an HTTP 5xx answer)."""
