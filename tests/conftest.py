@@ -74,3 +74,93 @@ def demo_web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callab
     yield start
     for server in servers:
         server.stop()
+
+
+# --- PostgreSQL: a private server for the run-store tests ----------------------------------------
+
+import os  # noqa: E402  (this section is appended; keeping its imports here avoids merge conflicts)
+import shutil  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster from Debian's binaries: 127.0.0.1 on a free port, trust
+    auth, UTF-8, data in a temp folder. initdb/pg_ctl refuse to run as root, so as root they run
+    as the ``postgres`` user (created by the Debian package)."""
+
+    def __init__(self, bindir: Path, root: Path) -> None:
+        self.bindir, self.root = bindir, root
+        self.data, self.log = root / "data", root / "server.log"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._databases = 0
+
+    def _run(self, tool: str, *args: str) -> None:
+        command = [str(self.bindir / tool), *args]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            log = self.log.read_text(errors="replace") if self.log.exists() else ""
+            pytest.fail(f"PostgreSQL {tool} failed ({done.returncode}):\n{done.stdout}{done.stderr}\n{log}")
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.data} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", options, "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres",
+                             autocommit=True) as connection:
+            connection.execute(sql.encode())  # our own literal SQL, no parameters
+
+    def create_database(self, encoding: str = "UTF8") -> str:
+        self._databases += 1
+        name = f"kz_test_{self._databases}"
+        self.admin(f"CREATE DATABASE {name} ENCODING '{encoding}' TEMPLATE template0")
+        return name
+
+    def drop_database(self, name: str) -> None:
+        self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """Started on first use only (SQLite-only selections never pay for it); stopped at the end."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if not found:
+        pytest.fail("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin/initdb): `make test` installs "
+                    "the Debian package postgresql; or run: apt-get install postgresql")
+    root = Path(tempfile.mkdtemp(prefix="kz-pg-"))
+    server = PostgresServer(found[-1].parent, root)
+    try:
+        server.start()
+        yield server
+        server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty run-store database: a SQLite file, or a new database on the private server."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + (tmp_path / "実行記録.sqlite3").as_posix()
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)

@@ -1,0 +1,94 @@
+"""RunStoreListener: records a run in the run store through the engine's listener calls.
+
+Every call writes at once, in its own short transaction, so a crash leaves the run as
+``running`` with the records done so far — evidence of how far it got. Step timings are
+summed in memory and written with the final status. Any write failure raises
+:class:`~bots.store.errors.StoreError`: the audit trail is not optional.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from bots.engine.events import RunInfo, RunListener
+from bots.engine.results import RecordResult, RunResult, StepResult
+from bots.flow.loader import LoadedFlow
+from bots.i18n import tr
+from bots.store.errors import StoreError
+from bots.store.rows import StepSummary
+from bots.store.store import RunStore
+
+
+def selectors_hash(loaded: LoadedFlow) -> str | None:
+    """SHA-256 over the selector maps the flow and its sub-flows use, in system-name order;
+    None when it uses none. Hashes the validated maps (keys sorted, defaults left out), so
+    reformatting or re-commenting a file does not change it, while any changed candidate does."""
+    maps: set[tuple[str, str]] = set()
+    pending = [loaded]
+    while pending:
+        flow = pending.pop()
+        for name, selector_map in flow.selector_maps.items():
+            dumped = selector_map.model_dump(mode="json", exclude_defaults=True)
+            maps.add((name, json.dumps(dumped, sort_keys=True, ensure_ascii=False, separators=(",", ":"))))
+        pending.extend(flow.subflows.values())
+    if not maps:
+        return None
+    digest = hashlib.sha256()
+    for name, text in sorted(maps):
+        digest.update(f"{name}\0{text}\n".encode())
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise StoreError(tr("入力ファイルのハッシュを計算できません: {p}: {e}", "cannot hash the input file {p}: {e}",
+                            p=path, e=exc)) from exc
+    return digest.hexdigest()
+
+
+class RunStoreListener(RunListener):
+    """One listener per run (the executor's listener factory makes a new one each time)."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self.steps = StepSummary()
+        self._info: RunInfo | None = None
+        self._run_id = ""
+        self._input_recorded = False
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        self._info, self._run_id = info, run.run_id
+        self.store.start_run(run_id=run.run_id, flow_id=run.flow_id, flow_version=run.flow_version,
+                             flow_hash=info.loaded.content_hash, selectors_hash=selectors_hash(info.loaded),
+                             trigger=info.trigger, os_user=info.user, host=info.host, started_at=run.started,
+                             dry_run=run.dry_run, total=run.total)
+        if info.input_file is not None:
+            self._record_input(run.total)
+
+    def records_counted(self, total: int | None) -> None:
+        # FlowRun opens the input (and sets info.input_file) only after run_started.
+        self._record_input(total)
+
+    def step_finished(self, result: StepResult, depth: int) -> None:
+        self.steps.add(result)
+
+    def record_finished(self, record: RecordResult) -> None:
+        self.store.add_record(self._run_id, record)
+
+    def run_finished(self, run: RunResult) -> None:
+        if not self._input_recorded and self._info is not None and self._info.input_file is not None:
+            self._record_input(run.total)
+        self.store.finish_run(run, self.steps.timings())
+
+    def _record_input(self, total: int | None) -> None:
+        file = self._info.input_file if self._info is not None else None
+        self.store.set_input(self._run_id, input_name=file.name if file else None,
+                             input_sha256=file_sha256(file) if file else None, total=total)
+        self._input_recorded = True

@@ -1,0 +1,96 @@
+"""What the run store hands back: plain frozen dataclasses, never ORM objects, so a caller
+(the auditor CLI, a report) cannot lazily touch the database after its transaction ended."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from bots.engine.results import Status, StepResult
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """One record's outcome in one run."""
+
+    run_id: str
+    index: int
+    location: str
+    key: str
+    status: Status
+    outputs: dict[str, Any]
+    error: str | None
+    error_kind: str | None
+    screenshot: str | None
+    started_at: dt.datetime | None
+    elapsed_ms: int
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run. ``records`` is filled by ``RunStore.get_run`` only (``list_runs`` leaves it empty)."""
+
+    run_id: str
+    flow_id: str
+    flow_version: str
+    flow_hash: str
+    selectors_hash: str | None
+    trigger: str
+    os_user: str
+    host: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+    passed: int
+    failed: int
+    review: int
+    not_run: int
+    total: int | None
+    input_name: str | None
+    input_sha256: str | None
+    dry_run: bool
+    error: str | None
+    records: tuple[RecordRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    """How one action performed in one run: a summary, not every step. ``count`` is one per step
+    execution (skipped ones included); a step's retries are inside its one timing."""
+
+    action: str
+    count: int
+    total_ms: int
+    max_ms: int
+    failures: int
+
+
+@dataclass(frozen=True)
+class LedgerHead:
+    folder_id: str
+    seq: int
+    hash: str
+    updated_at: dt.datetime
+
+
+class StepSummary:
+    """Aggregates ``step_finished`` results in memory, per action: a run of 10,000 records must
+    not write 100,000 rows, and the per-step detail is already in ``run.jsonl``."""
+
+    def __init__(self) -> None:
+        # action -> [count, total seconds, max seconds, failures]; rounded to ms only on output,
+        # so thousands of sub-millisecond control steps do not sum to zero.
+        self._by_action: dict[str, list[float]] = {}
+
+    def add(self, result: StepResult) -> None:
+        seconds = max(0.0, result.elapsed)
+        entry = self._by_action.setdefault(result.action, [0, 0.0, 0.0, 0])
+        entry[0] += 1
+        entry[1] += seconds
+        entry[2] = max(entry[2], seconds)
+        entry[3] += result.status is Status.FAIL
+
+    def timings(self) -> list[StepTiming]:
+        return [StepTiming(action, int(count), round(total * 1000), round(peak * 1000), int(failures))
+                for action, (count, total, peak, failures) in sorted(self._by_action.items())]
