@@ -49,6 +49,7 @@ demo: install
 
 bench: install
 	$(PY) bench/keying.py --records 200
+	$(PY) bench/audit.py --entries 1000000
 
 clean:
 	rm -rf $(STAMPS) build *.egg-info

@@ -1,7 +1,8 @@
 """Keying throughput: the sample flow through the engine vs a hand-written Playwright script.
 
 Both key the same N records into the same demo core system, in this one process run, with
-the same locators (the selector map's first candidates) and the same browser flags. Prints a
+the same locators (the selector map's first candidates) and the same browser flags. The flow
+runs with everything production has on: run store, audit ledger, run log, results workbook. Prints a
 table and, as its last line, JSON: {"records", "flow_rps", "raw_rps", "ratio", "cold_start_s"}.
 
     python bench/keying.py --records 200
@@ -37,6 +38,7 @@ from bots.platform.browser import launch_options  # noqa: E402
 from bots.project import Project  # noqa: E402
 from bots.run.jsonlog import RunLogListener  # noqa: E402
 from bots.run.results_listener import ResultsWorkbookListener  # noqa: E402
+from bots.run.trail import AuditTrail  # noqa: E402
 
 PASSWORD = "demo-pass-2026"
 FLOW = ROOT / "flows" / "shinsei_nyuryoku.yaml"
@@ -65,11 +67,12 @@ def run_flow(xlsx: Path, url: str) -> tuple[float, int]:
     timer = LoopTimer()
 
     def listeners(info: RunInfo) -> list[RunListener]:
-        # What a production run has: the JSON-lines run log and the results workbook.
-        return [RunLogListener(info, info.folder.name), ResultsWorkbookListener(info), timer]
+        # What a production run has: run store + audit ledger, the JSON-lines run log, the results workbook.
+        return [*trail.listeners(info), RunLogListener(info, info.folder.name), ResultsWorkbookListener(info), timer]
 
     request = RunRequest(flow=str(FLOW), primary_input=str(xlsx), cwd=str(ROOT))
-    LocalExecutor(Project(ROOT)).run(request, listeners=listeners)
+    with AuditTrail(Path(os.environ["KZ_LOGS"])) as trail:
+        LocalExecutor(Project(ROOT)).run(request, listeners=listeners)
     assert timer.first is not None and timer.last is not None
     return timer.last - timer.first, timer.passed
 

@@ -88,8 +88,10 @@ def fill(ctx: StepContext, p: FillParams) -> None:
     ``- browser.fill: {target: 申請入力.氏名, value: "{{ record.氏名 }}"}``
     """
     text = as_text(p.value)
-    ctx.browser(p.system).act(p.target, tr("入力", "fill"), ctx.timeout_ms,
-                              lambda loc, t: loc.fill(text, timeout=t))
+    session = ctx.browser(p.system)
+    if ctx.run.is_sensitive_value(text, ctx.scope):
+        session.mark_sensitive(p.target)  # blacked out in screenshots from now on
+    session.act(p.target, tr("入力", "fill"), ctx.timeout_ms, lambda loc, t: loc.fill(text, timeout=t))
 
 
 class SelectParams(TargetParams):

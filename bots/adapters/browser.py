@@ -73,6 +73,7 @@ class BrowserSession:
         self._drift_reported: set[str] = set()
         self.nav_status: int | None = None
         self._errors: list[tuple[ErrorIndicator, Locator]] | None = None
+        self._sensitive: list[Target] = []
         page.on("response", self._on_response)
 
     def _on_response(self, response: Response) -> None:
@@ -284,12 +285,22 @@ class BrowserSession:
             raise TargetSystemError(tr("{u}: 対象システムがエラーを返しました (HTTP {s})", "{u}: the target system answered HTTP {s}",
                                        u=full, s=response.status))
 
+    def mark_sensitive(self, target: Target) -> None:
+        """Black this element out in every later screenshot (it was given personal data)."""
+        self._sensitive.append(target)
+
+    def _masks(self) -> list[Locator]:
+        masks = [self.page.locator("input[type=password]")]
+        declared: list[Target] = list(self.selector_map.sensitive_refs()) if self.selector_map else []
+        for target in (*declared, *self._sensitive):
+            masks.extend(build_locator(self.page, c) for c in self.candidates(target))
+        return masks
+
     def screenshot(self, path: Path) -> Path:
-        """Full-page screenshot, password fields masked."""
+        """Full-page screenshot; passwords, sensitive elements and fields given personal data masked."""
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.page.screenshot(path=str(path), full_page=True, mask=[self.page.locator("input[type=password]")],
-                                 timeout=10_000)
+            self.page.screenshot(path=str(path), full_page=True, mask=self._masks(), timeout=10_000)
         except PlaywrightError as exc:
             raise translate(exc, tr("画面の保存", "screenshot"), element=False) from exc
         return path

@@ -7,7 +7,7 @@ import sys
 import typer
 from loguru import logger
 
-from bots.cli import demo_cmd, run_cmd, selectors_cmd, validate_cmd
+from bots.cli import audit_cmd, demo_cmd, run_cmd, selectors_cmd, validate_cmd
 from bots.i18n import set_language, tr
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.command("run", help=tr("フローを実行します", "run a flow"))(run_cmd
 app.command("validate", help=tr("フロー定義を検査します", "validate flow files"))(validate_cmd.validate)
 app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
 app.command("demo", help=tr("デモ基幹システムを起動します", "start the demo core system"))(demo_cmd.demo)
+app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
 
 
 def main() -> None:

@@ -10,13 +10,14 @@ from rich.console import Console
 
 from bots.cli.validate_cmd import print_diagnostics
 from bots.engine.events import RunInfo, RunListener
-from bots.engine.executor import ListenerFactory, LocalExecutor, RunRequest, Trigger
-from bots.errors import ExitCode, FlowError, InputFileError
+from bots.engine.executor import ListenerFactory, LocalExecutor, RunRequest, Trigger, current_user
+from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError
 from bots.i18n import tr
 from bots.project import Project
 from bots.run.console import ConsoleListener
 from bots.run.jsonlog import RunLogListener
 from bots.run.results_listener import ResultsWorkbookListener
+from bots.run.trail import AuditTrail
 
 
 def parse_sets(values: list[str]) -> dict[str, str]:
@@ -29,14 +30,16 @@ def parse_sets(values: list[str]) -> dict[str, str]:
     return parsed
 
 
-def standard_listeners(console: Console, verbose: bool, holder: dict[str, object]) -> ListenerFactory:
-    """The listeners of a run started by a person: run log, results workbook, console."""
+def standard_listeners(console: Console, verbose: bool, holder: dict[str, object],
+                       trail: AuditTrail | None = None) -> ListenerFactory:
+    """The listeners of a run: audit trail (run store, ledger), run log, results, console."""
 
     def make(info: RunInfo) -> list[RunListener]:
         results = ResultsWorkbookListener(info)
         holder["results"] = results
         holder["folder"] = info.folder
-        return [RunLogListener(info, info.folder.name), results, ConsoleListener(console, verbose=verbose)]
+        audit = trail.listeners(info) if trail is not None else []
+        return [*audit, RunLogListener(info, info.folder.name), results, ConsoleListener(console, verbose=verbose)]
 
     return make
 
@@ -56,15 +59,25 @@ def run(
     request = RunRequest(flow=str(flow), inputs=parse_sets(sets), primary_input=input_file,
                          trigger=cast(Trigger, trigger if trigger in ("manual", "tray", "schedule") else "manual"),
                          dry_run=dry_run, headless=not headed, cwd=str(Path.cwd()))
+    project = Project.discover()
     try:
-        result = LocalExecutor(Project.discover()).run(request, listeners=standard_listeners(console, verbose, holder))
-    except FlowError as exc:
-        print_diagnostics(console, list(exc.diagnostics))  # type: ignore[arg-type]
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(ExitCode.INVALID) from None
-    except InputFileError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(ExitCode.INVALID) from None
+        trail = AuditTrail(project.logs)
+    except KazagurumaError as exc:
+        console.print(tr("[red]監査記録を開けないため実行しません: {e}[/]", "[red]not run: the audit trail cannot be opened: {e}[/]",
+                         e=exc))
+        raise typer.Exit(ExitCode.ABORTED) from None
+    with trail:
+        try:
+            result = LocalExecutor(project).run(request, listeners=standard_listeners(console, verbose, holder, trail))
+        except FlowError as exc:
+            trail.flow_rejected(flow, current_user(), list(exc.diagnostics))  # type: ignore[arg-type]
+            print_diagnostics(console, list(exc.diagnostics))  # type: ignore[arg-type]
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(ExitCode.INVALID) from None
+        except InputFileError as exc:
+            trail.input_refused(flow, current_user(), str(exc))
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(ExitCode.INVALID) from None
     folder = holder.get("folder")
     results = holder.get("results")
     console.print(tr("実行記録: {f}", "run folder: {f}", f=folder))

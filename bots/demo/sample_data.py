@@ -2,7 +2,8 @@
 
 The rows look like what a 窓口 keys by hand: 和暦 strings mixed with real date cells, postcodes
 and phone numbers in every usual spelling (full-width, 〒, parentheses, stored as numbers),
-and a few deliberately bad rows whose expected error kind is returned beside them, so tests
+個人番号 (マイナンバー with a valid check digit) on about half the rows, as text in the usual
+spellings (plain, 4-4-4 hyphenated, full-width), and a few deliberately bad rows whose expected error kind is returned beside them, so tests
 compare the reader's verdicts with ground truth instead of re-deriving it.
 
 Names avoid 外字 and non-JIS itaiji (高橋, not 髙橋): the demo must key cleanly everywhere.
@@ -23,10 +24,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from bots.audit.masking import mynumber_check_digit
 from bots.records.model import ColumnSpec
 from bots.records.wareki import to_wareki
 
-HEADERS = ("氏名", "フリガナ", "生年月日", "性別", "郵便番号", "住所", "電話番号", "申請種別", "同意", "備考")
+HEADERS = (
+    "氏名", "フリガナ", "生年月日", "性別", "郵便番号", "住所", "電話番号", "個人番号", "申請種別", "同意", "備考",
+)  # fmt: skip
 DEMO_COLUMNS: dict[str, ColumnSpec] = {
     "氏名": ColumnSpec(required=True),
     "フリガナ": ColumnSpec(type="kana", required=True),
@@ -35,6 +39,7 @@ DEMO_COLUMNS: dict[str, ColumnSpec] = {
     "郵便番号": ColumnSpec(type="zip", required=True),
     "住所": ColumnSpec(required=True),
     "電話番号": ColumnSpec(type="phone", required=True),
+    "個人番号": ColumnSpec(type="str", sensitive=True),
     "申請種別": ColumnSpec(required=True),
     "同意": ColumnSpec(required=True),
     "備考": ColumnSpec(),
@@ -87,7 +92,13 @@ def make_applications(n: int, seed: int, bad: int) -> list[tuple[dict[str, objec
     if not 0 <= bad <= n:
         raise ValueError("bad must be between 0 and n")
     rng = random.Random(seed)
-    rows: list[tuple[dict[str, object], str | None]] = [(_good_row(rng), None) for _ in range(n)]
+    # 個人番号 draws from its own stream, so the other columns stay those of earlier versions.
+    id_rng = random.Random(f"{seed}/個人番号")
+    rows: list[tuple[dict[str, object], str | None]] = []
+    for _ in range(n):
+        row = _good_row(rng)
+        row["個人番号"] = _mynumber(id_rng)
+        rows.append(({h: row.get(h) for h in HEADERS}, None))
     kinds = list(BAD_KINDS)
     for k in range(bad):
         pos = int((k + 0.5) * n / bad)
@@ -113,7 +124,7 @@ def write_applications_xlsx(
                 cell.number_format = "yyyy/m/d"
     for ref in merges:
         ws.merge_cells(ref)
-    for i, width in enumerate((14, 18, 18, 6, 12, 48, 18, 18, 6, 26), start=1):
+    for i, width in enumerate((14, 18, 18, 6, 12, 48, 18, 18, 18, 6, 26), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,6 +220,20 @@ def _phone(rng: random.Random, area: str) -> object:
     if style < 0.26 and not digits.startswith(("070", "080", "090")):
         return f"({parts[0]}){parts[1]}-{parts[2]}"  # 市外局番 in parentheses
     return digits if style < 0.4 else "-".join(parts)
+
+
+def _mynumber(rng: random.Random) -> str | None:
+    """A valid マイナンバー on about half the rows, typed as text: plain, 4-4-4 or full-width."""
+    if rng.random() < 0.5:
+        return None
+    first11 = f"{rng.randrange(10**11):011d}"
+    digits = f"{first11}{mynumber_check_digit(first11)}"
+    style = rng.random()
+    if style < 0.3:
+        return f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"
+    if style < 0.5:
+        return jaconv.h2z(digits, digit=True)
+    return digits
 
 
 def _spoil(row: dict[str, object], kind: str, rng: random.Random) -> dict[str, object]:

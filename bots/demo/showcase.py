@@ -20,6 +20,7 @@ from bots.engine.executor import LocalExecutor, RunRequest
 from bots.i18n import tr
 from bots.project import Project
 from bots.run.results_listener import ResultsWorkbookListener
+from bots.run.trail import AuditTrail
 
 SAMPLE_FLOW = Path("flows/shinsei_nyuryoku.yaml")
 DEMO_PASSWORD = "demo-pass-2026"  # the demo system's own built-in account, not a real secret
@@ -38,7 +39,8 @@ def main() -> int:
         os.environ["KZ_DEMO_URL"] = server.url
         holder: dict[str, object] = {}
         request = RunRequest(flow=str(project.root / SAMPLE_FLOW), cwd=str(project.root))
-        result = LocalExecutor(project).run(request, listeners=standard_listeners(console, False, holder))
+        with AuditTrail(project.logs) as trail:
+            result = LocalExecutor(project).run(request, listeners=standard_listeners(console, False, holder, trail))
         stored = len(read_all(store))
     results = holder.get("results")
     console.rule(tr("デモの結果", "demo results"))
@@ -48,6 +50,8 @@ def main() -> int:
         console.print(tr("結果ファイル（受付番号・失敗理由）: {p}", "results workbook: {p}", p=results.path))
     console.print(tr("実行記録（JSON lines ログ・失敗時の画面）: {f}", "run folder (JSON-lines log, screenshots): {f}",
                      f=holder.get("folder")))
+    console.print(tr("監査台帳の検査: python runner.py audit verify / 報告書: python runner.py audit export --format html",
+                     "check the audit ledger: python runner.py audit verify / report: python runner.py audit export"))
     console.print(tr("手で触ってみるには: python runner.py demo  →  http://127.0.0.1:8800 （ID kazaguruma）",
                      "to try it by hand: python runner.py demo  →  http://127.0.0.1:8800 (user kazaguruma)"))
     # Failed rows are the deliberately bad ones in the sample list: the demo itself succeeded.

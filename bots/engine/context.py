@@ -43,6 +43,26 @@ class RunContext:
     stop: threading.Event = field(default_factory=threading.Event)
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     globals: dict[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+    def abort(self, reason: str) -> None:
+        """Stop after the current record with status ABORTED (e.g. the audit trail failed)."""
+        from bots.engine.results import RunStatus
+
+        if self.result.status is RunStatus.RUNNING:
+            self.result.status = RunStatus.ABORTED
+            self.result.error = reason
+        self.stop.set()
+
+    def is_sensitive_value(self, value: str, scope: Scope) -> bool:
+        """Whether a value typed into a screen is personal data or a secret (mask its field)."""
+        masker = self.info.masker
+        if value and masker.text(value) != value:
+            return True
+        record = scope.record
+        if record is None or not value:
+            return False
+        return any(masker.is_sensitive(name) and str(v) == value for name, v in record.values.items() if v)
 
     def run_namespace(self) -> dict[str, Any]:
         return {
@@ -133,5 +153,6 @@ def namespace(run: RunContext, scope: Scope) -> dict[str, Any]:
         "inputs": scope.inputs if scope.inputs is not None else run.inputs,
         "vars": scope.vars,
         "env": run.env,
+        "secrets": run.secrets,
         "run": run.run_namespace(),
     }

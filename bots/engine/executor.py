@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from bots.audit.masking import Masker
 from bots.engine.context import RunContext
 from bots.engine.events import ListenerSet, RunInfo, RunListener
 from bots.engine.flowrun import FlowRun
@@ -28,6 +29,7 @@ from bots.flow.loader import LoadedFlow, load_flow
 from bots.i18n import tr
 from bots.project import Project
 from bots.run.folder import new_run_id, run_folder
+from bots.secrets import SecretsView
 
 Trigger = Literal["manual", "tray", "schedule"]
 
@@ -62,6 +64,17 @@ def current_user() -> str:
         return os.environ.get("USERNAME") or os.environ.get("USER") or "unknown"
 
 
+def masker_for(loaded: LoadedFlow) -> Masker:
+    """マイナンバー everywhere, plus the columns the flow marks ``sensitive: true``."""
+    records = loaded.flow.records
+    fields: set[str] = set()
+    if records is not None:
+        for name, spec in records.columns.items():
+            if spec.sensitive:
+                fields.update({name, spec.header} - {None})  # type: ignore[arg-type]
+    return Masker(sensitive_fields=fields)
+
+
 def load_or_raise(path: Path, project: Project) -> LoadedFlow:
     loaded, found = load_flow(path, project)
     if loaded is None:
@@ -90,12 +103,16 @@ class LocalExecutor:
         result = RunResult(run_id=run_id, flow_id=loaded.flow.id, flow_version=loaded.flow.version,
                            started=started, dry_run=request.dry_run)
         info = RunInfo(loaded=loaded, trigger=request.trigger, user=request.user or current_user(),
-                       host=socket.gethostname(), folder=folder, inputs=inputs, dry_run=request.dry_run)
-        listener_set = ListenerSet(listeners(info) if listeners else [])
+                       host=socket.gethostname(), folder=folder, inputs=inputs, dry_run=request.dry_run,
+                       masker=masker_for(loaded))
+        listener_set = ListenerSet(listeners(info) if listeners else [], info.masker)
         resources = Resources(headless=request.headless)
         context = RunContext(loaded=loaded, project=self.project, result=result, info=info, listeners=listener_set,
                              inputs=inputs, resources=resources, dry_run=request.dry_run,
-                             stop=stop or threading.Event())
+                             stop=stop or threading.Event(), secrets=SecretsView(info.masker))
+        listener_set.on_required_failure = lambda listener, exc: context.abort(tr(
+            "実行記録を書き込めないため停止しました（{n}）: {e}", "stopped: the run record cannot be written ({n}): {e}",
+            n=type(listener).__name__, e=exc))
         resources.bind(context)
         FlowRun(context).execute()
         if result.status is RunStatus.RUNNING:

@@ -128,4 +128,6 @@ class StepRunner:
                 self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
                 raise
             self._report(step, Status.PASS, started, t0, depth, attempt)
+            if step.audit:
+                listeners.notice("audit", step.label, {"type": step.audit, "step": step.label})
             return

@@ -22,7 +22,7 @@ from bots.errors import InputRecordError
 from bots.i18n import tr
 from bots.records.wareki import to_wareki
 
-ROOTS = ("record", "inputs", "vars", "env", "run")
+ROOTS = ("record", "inputs", "vars", "env", "secrets", "run")
 _SINGLE = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
 
 

@@ -22,7 +22,7 @@ from bots.engine import registry
 from bots.flow.types import Duration, RetryPolicy
 
 #: Keys every step may carry besides its action key.
-COMMON_KEYS = frozenset({"name", "timeout", "retry", "when", "commit", "id"})
+COMMON_KEYS = frozenset({"name", "timeout", "retry", "when", "commit", "id", "audit"})
 
 
 class StepBase(BaseModel):
@@ -38,6 +38,8 @@ class StepBase(BaseModel):
     retry: RetryPolicy | None = None
     when: str | None = None
     commit: bool = False
+    #: An audit-ledger event recorded when the step succeeds (e.g. ``audit: login``).
+    audit: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")
 
     @property
     def params(self) -> registry.Params:

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from loguru import logger
 
+from bots.audit.masking import Masker
 from bots.engine.events import RunInfo, RunListener
 from bots.engine.results import RecordResult, RunResult, StepResult
 
@@ -25,9 +26,10 @@ def _default(value: Any) -> str:
 class JsonLinesSink:
     """Writes one compact JSON object per log record of one run."""
 
-    def __init__(self, path: Path, run_id: str) -> None:
+    def __init__(self, path: Path, run_id: str, masker: Masker | None = None) -> None:
         self.path = path
         self.run_id = run_id
+        self.masker = masker or Masker()
         self._file: TextIO = path.open("a", encoding="utf-8")
 
     def __call__(self, message: Any) -> None:
@@ -38,6 +40,7 @@ class JsonLinesSink:
             "msg": record["message"],
         }
         entry.update(record["extra"])
+        entry = self.masker.mapping(entry)  # a second line of defence: the listener set masks first
         self._file.write(json.dumps(entry, ensure_ascii=False, default=_default) + "\n")
         if record["level"].no >= 30 or entry.get("event") in {"record_finished", "run_finished"}:
             self._file.flush()
@@ -53,7 +56,7 @@ class RunLogListener(RunListener):
     """Logs the run's events to loguru (and so to ``run.jsonl``)."""
 
     def __init__(self, info: RunInfo, run_id: str) -> None:
-        self.sink = JsonLinesSink(info.folder / "run.jsonl", run_id)
+        self.sink = JsonLinesSink(info.folder / "run.jsonl", run_id, info.masker)
         self._sink_id = logger.add(self.sink, filter=self.sink.accepts, level="DEBUG", enqueue=False, catch=True)
         self.log = logger.bind(run_id=run_id, flow_id=info.loaded.flow.id)
         self._record: str | None = None

@@ -63,13 +63,17 @@ class Screen(FrozenModel):
     #: Elements shown only in some states of the screen (error messages, search results):
     #: ``selectors check`` reports them when absent but does not fail for it.
     optional: tuple[str, ...] = ()
+    #: Elements that show or hold personal data (マイナンバー, 口座番号, passwords): they are
+    #: blacked out in every screenshot.
+    sensitive: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _optional_are_elements(self) -> Screen:
-        unknown = [name for name in self.optional if name not in self.elements]
-        if unknown:
-            raise ValueError(tr("optional に要素でない名前があります: {n}", "optional names no element: {n}",
-                                n=", ".join(unknown)))
+    def _lists_name_elements(self) -> Screen:
+        for field, names in (("optional", self.optional), ("sensitive", self.sensitive)):
+            unknown = [name for name in names if name not in self.elements]
+            if unknown:
+                raise ValueError(tr("{f} に要素でない名前があります: {n}", "{f} names no element: {n}",
+                                    f=field, n=", ".join(unknown)))
         return self
 
     @field_validator("elements", mode="before")
@@ -105,6 +109,9 @@ class SelectorMap(FrozenModel):
     def has(self, ref: str) -> bool:
         screen, _, name = ref.partition(".")
         return screen in self.screens and name in self.screens[screen].elements
+
+    def sensitive_refs(self) -> list[str]:
+        return [f"{s}.{e}" for s, screen in self.screens.items() for e in screen.sensitive]
 
     def all_refs(self) -> list[str]:
         return [f"{s}.{e}" for s, screen in self.screens.items() for e in screen.elements]

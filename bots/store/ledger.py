@@ -44,6 +44,11 @@ def set_head(session: Session, folder_id: str, seq: int, hash: str) -> None:
         f=folder_id, a=current.seq if current else "-", b=seq))
 
 
+def all_heads(session: Session) -> list[LedgerHead]:
+    rows = session.scalars(select(LedgerHeadRow).order_by(LedgerHeadRow.folder_id))
+    return [LedgerHead(folder_id=r.folder_id, seq=r.seq, hash=r.hash, updated_at=r.updated_at) for r in rows]
+
+
 def get_head(session: Session, folder_id: str) -> LedgerHead | None:
     row = session.scalars(select(LedgerHeadRow).where(LedgerHeadRow.folder_id == folder_id)).one_or_none()
     if row is None:

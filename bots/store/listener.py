@@ -56,6 +56,8 @@ def file_sha256(path: Path) -> str:
 class RunStoreListener(RunListener):
     """One listener per run (the executor's listener factory makes a new one each time)."""
 
+    required = True  # no keying without the run record
+
     def __init__(self, store: RunStore) -> None:
         self.store = store
         self.steps = StepSummary()

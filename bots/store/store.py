@@ -24,7 +24,7 @@ from bots.i18n import tr
 from bots.store import migrate
 from bots.store.engine import create, display_url, translated
 from bots.store.errors import StoreError
-from bots.store.ledger import get_head, set_head
+from bots.store.ledger import all_heads, get_head, set_head
 from bots.store.queries import RunQueries
 from bots.store.rows import LedgerHead, StepTiming
 from bots.store.schema import RecordOutcome, Run, StepTimingRow
@@ -137,6 +137,11 @@ class RunStore(RunQueries):
     def get_ledger_head(self, folder_id: str) -> LedgerHead | None:
         with self._read() as session:
             return get_head(session, folder_id)
+
+    def list_ledger_heads(self) -> list[LedgerHead]:
+        """Every ledger folder's recorded head (what ``audit verify`` checks truncation against)."""
+        with self._read() as session:
+            return all_heads(session)
 
     def _update_run(self, run_id: str, **values: Any) -> None:
         with self._write() as session:

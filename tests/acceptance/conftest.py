@@ -16,6 +16,7 @@ from bots.engine.results import RunResult
 from bots.project import Project
 from bots.run.jsonlog import RunLogListener
 from bots.run.results_listener import ResultsWorkbookListener
+from bots.run.trail import AuditTrail
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_FLOW = REPO / "flows" / "shinsei_nyuryoku.yaml"
@@ -38,8 +39,10 @@ class FlowOutcome:
 
 @pytest.fixture
 def run_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., FlowOutcome]:
-    """Run a flow through the real engine with the production listeners (log, results)."""
-    monkeypatch.setenv("KZ_LOGS", str(tmp_path / "logs"))
+    """Run a flow through the real engine with the production listeners: run store and audit
+    ledger (under ``tmp_path/logs``), run log, results workbook."""
+    logs = tmp_path / "logs"
+    monkeypatch.setenv("KZ_LOGS", str(logs))
 
     def run(flow: Path = SAMPLE_FLOW, *, input_file: Path | None = None, dry_run: bool = False) -> FlowOutcome:
         holder: dict[str, Any] = {}
@@ -47,11 +50,12 @@ def run_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
         def listeners(info: RunInfo) -> list[RunListener]:
             holder["results"] = ResultsWorkbookListener(info)
             holder["folder"] = info.folder
-            return [RunLogListener(info, info.folder.name), holder["results"]]
+            return [*trail.listeners(info), RunLogListener(info, info.folder.name), holder["results"]]
 
         request = RunRequest(flow=str(flow), primary_input=str(input_file) if input_file else None,
                              dry_run=dry_run, cwd=str(REPO))
-        result = LocalExecutor(Project(REPO)).run(request, listeners=listeners)
+        with AuditTrail(logs) as trail:
+            result = LocalExecutor(Project(REPO)).run(request, listeners=listeners)
         return FlowOutcome(result, holder["folder"], holder["results"].path)
 
     return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _digits(text: Any) -> str:
-    return "".join(ch for ch in str(text) if ch.isdigit())
+    """The ASCII digits of a value as typed (full-width digits count as their half-width twins)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", str(text)) if ch.isdigit())
 
 
 def _make_list(path: Path, n: int, bad: int, seed: int) -> tuple[list[dict[str, Any]], list[int]]:
@@ -66,6 +68,11 @@ def test_200_records_keyed_exactly_once(demo_web: Any, run_flow: Any, tmp_path: 
         assert got["住所"] == want["住所"]
         assert got["申請種別"] == want["申請種別"]
         assert got["性別"] == want["性別"]
+        assert got["個人番号"] == _digits(want["個人番号"] or ""), "個人番号 stored as its 12 digits (or empty)"
+    with_number = [w for w in expected if w["個人番号"]]
+    assert len(expected) // 3 < len(with_number) < len(expected), "the list must carry 個人番号 on some rows only"
+    assert any(not str(w["個人番号"]).isascii() for w in with_number), "no full-width 個人番号 was keyed"
+    assert any("-" in str(w["個人番号"]) for w in with_number), "no hyphenated 個人番号 was keyed"
 
     rows = outcome.results_rows()
     assert len(rows) == 201

@@ -27,6 +27,7 @@ VALID = {
     "zip": "123-4567",
     "address": "○○市本町1-2-3",
     "phone": "03-1234-5678",
+    "mynumber": "1234-5678-9018",  # a valid マイナンバー (check digit 8), stored as 123456789018
     "kind": "住民票の写し",
     "agree": "1",
     "note": "窓口受付分",

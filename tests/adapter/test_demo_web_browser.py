@@ -38,6 +38,7 @@ def test_browser_keys_one_application(server: DemoServer, db: Path) -> None:
                 ("郵便番号", "zip"),
                 ("住所", "address"),
                 ("電話番号", "phone"),
+                ("個人番号", "mynumber"),
                 ("備考", "note"),
             ):
                 page.get_by_label(label).fill(VALID[key])
@@ -46,13 +47,17 @@ def test_browser_keys_one_application(server: DemoServer, db: Path) -> None:
             page.get_by_label("記載内容に誤りがないことを確認しました").check()
             page.get_by_role("button", name="確認へ").click()
             expect(page.locator("#c_shimei")).to_have_text("山田 太郎")
+            expect(page.locator("#c_mynumber")).to_have_text("123456789018")
             page.get_by_role("button", name="登録", exact=True).click()
             expect(page.locator("#receipt_no")).to_have_text(RECEIPT)
             receipt_no = page.locator("#receipt_no").inner_text()
+            assert "9018" not in page.content(), "the completion page never shows the 個人番号"
         finally:
             browser.close()
     rows = read_all(db)
-    assert [(r["receipt_no"], r["氏名"], r["同意"]) for r in rows] == [(receipt_no, "山田 太郎", 1)]
+    assert [(r["receipt_no"], r["氏名"], r["個人番号"], r["同意"]) for r in rows] == [
+        (receipt_no, "山田 太郎", "123456789018", 1)
+    ]
 
 
 # The screen of the selector map each reached state must fully match.

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 import urllib.parse
+from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.forms import read_entry
 from bots.demo.web.server import DemoServer, serve_in_thread
 from bots.demo.web.sessions import SessionStore
-from bots.demo.web.store import read_all, read_attachments
+from bots.demo.web.store import ApplicationStore, read_all, read_attachments
 
 
 def test_login_refuses_wrong_password_and_accepts_right_one(client: Client) -> None:
@@ -105,6 +107,18 @@ def test_validation_lists_each_error_and_keeps_the_values(client: Client, db: Pa
         ("note", "あ" * 201, False),
         ("kind", "住民票", False),
         ("sex", "その他", True),
+        ("mynumber", "", True),
+        ("mynumber", "123456789018", True),
+        ("mynumber", "1234-5678-9018", True),
+        ("mynumber", "1234 5678 9018", True),
+        ("mynumber", "1234　5678　9018", True),
+        ("mynumber", "000000000019", True),
+        ("mynumber", "123456789017", False),  # wrong check digit
+        ("mynumber", "12345678901", False),
+        ("mynumber", "1234567890180", False),
+        ("mynumber", "１２３４５６７８９０１８", False),  # full-width digits are refused like elsewhere
+        ("mynumber", "1234/5678/9018", False),
+        ("mynumber", "-", False),
     ],
 )
 def test_entry_rules(field: str, value: str, ok: bool) -> None:
@@ -144,12 +158,81 @@ def test_confirm_submit_stores_exactly_once(client: Client, db: Path) -> None:
         "男",
     )
     assert (row["郵便番号"], row["住所"], row["電話番号"]) == ("123-4567", "○○市本町1-2-3", "03-1234-5678")
+    assert row["個人番号"] == "123456789018", "hyphens of the 個人番号 are dropped"
     assert (row["申請種別"], row["同意"], row["備考"], row["created_by"]) == (
         "住民票の写し",
         1,
         "窓口受付分",
         USER,
     )
+
+
+def test_mynumber_field_is_optional_and_not_autocompleted(client: Client) -> None:
+    client.login()
+    page = client.get("/entry")
+    assert '<label for="mynumber">個人番号</label>' in page.body
+    found = re.search(r'<input type="text" id="mynumber" name="mynumber"[^>]*>', page.body)
+    assert found, "no 個人番号 input"
+    assert 'autocomplete="off"' in found.group(0) and "required" not in found.group(0)
+
+
+def test_invalid_mynumber_is_refused_and_nothing_is_stored(client: Client, db: Path) -> None:
+    client.login()
+    client.get("/entry")
+    page = client.post("/entry", {**VALID, "mynumber": "1234-5678-9017"})
+    assert (page.status, page.kz_page) == (200, "entry")
+    assert page.errors() == ["個人番号の形式が正しくありません"]
+    assert re.search(r'id="mynumber"[^>]*class=" invalid"[^>]*aria-invalid="true"', page.body)
+    assert client.get("/confirm").kz_page == "entry", "nothing is pending after a refusal"
+    assert read_all(db) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("1234-5678-9018", "123456789018"), (" 0000 0000 0019 ", "000000000019"), ("", "")],
+    ids=["hyphens", "spaces", "empty"],
+)
+def test_mynumber_is_confirmed_and_stored_as_digits(client: Client, db: Path, typed: str, stored: str) -> None:
+    client.login()
+    client.get("/entry")
+    confirm = client.post("/entry", {**VALID, "mynumber": typed})
+    assert confirm.kz_page == "confirm", confirm.errors()
+    assert f'<td id="c_mynumber">{stored}</td>' in confirm.body
+    back = client.get("/entry?back=1")
+    assert f'id="mynumber" name="mynumber" value="{stored}"' in back.body
+    done = client.post("/confirm", {"submit_token": client.get("/confirm").field("submit_token")})
+    assert done.kz_page == "complete"
+    assert (stored or "no number") not in done.body, "the completion page never shows the 個人番号"
+    [row] = read_all(db)
+    assert row["個人番号"] == stored
+
+
+def test_old_demo_database_gains_the_mynumber_column(tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite3"
+    columns = ("氏名", "フリガナ", "生年月日", "性別", "郵便番号", "住所", "電話番号", "申請種別", "同意", "備考")
+    with closing(sqlite3.connect(old)) as conn, conn:
+        conn.execute(
+            "CREATE TABLE applications (id INTEGER PRIMARY KEY, receipt_no TEXT NOT NULL UNIQUE, "
+            + ", ".join(f'"{c}" TEXT NOT NULL' for c in columns)
+            + ", created_by TEXT NOT NULL, created_at TEXT NOT NULL, submit_token TEXT UNIQUE)"
+        )
+        conn.execute(
+            f"INSERT INTO applications VALUES (1, 'R2025-000001', {', '.join('?' * len(columns))}, 'u', 't', NULL)",
+            ("山田 太郎", "ヤマダ タロウ", "1980-04-01", "男", "1234567", "本町", "0312345678", "住民票の写し", 1, ""),
+        )
+    assert read_all(old)[0]["個人番号"] == "", "read_all reads an unmigrated database too"
+    for _ in range(2):  # opening twice must not try to add the column twice
+        store = ApplicationStore(old)
+        store.close()
+    store = ApplicationStore(old)
+    try:
+        receipt_no = store.insert({**read_all(old)[0], "個人番号": "123456789018"}, created_by="u")
+    finally:
+        store.close()
+    rows = read_all(old)
+    assert [(r["receipt_no"], r["個人番号"]) for r in rows] == [("R2025-000001", ""), (receipt_no, "123456789018")]
+    with closing(sqlite3.connect(old)) as conn:
+        assert "個人番号" in [row[1] for row in conn.execute("PRAGMA table_info(applications)")]
 
 
 def test_back_from_confirm_keeps_values(client: Client) -> None:
@@ -188,6 +271,11 @@ def test_csv_export_has_bom_header_and_rows(client: Client) -> None:
     assert lines[0].startswith("受付番号,氏名,フリガナ,生年月日")
     assert len(lines) == 3
     assert ",佐藤 花子,ヤマダ タロウ,1980-04-01,男,1000001," in lines[2]
+    assert lines[0].split(",")[7:9] == ["電話番号", "個人番号"]
+    assert lines[1].split(",")[8] == "********9018", "the export never carries a full 個人番号"
+    assert "123456789018" not in page.body
+    client.submit({**VALID, "mynumber": ""})
+    assert client.get("/export.csv").body.splitlines()[3].split(",")[8] == ""
 
 
 def test_idle_session_expires_on_the_injected_clock(db: Path) -> None:

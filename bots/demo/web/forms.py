@@ -2,7 +2,9 @@
 
 Rules are deliberately those of a real 申請受付 screen (full-width katakana, 7-digit postcode,
 10–11 digit phone numbers starting with 0), so flows meet the same refusals they will meet in
-production. Values are kept as typed (trimmed); only validity is judged.
+production. Values are kept as typed (trimmed); only validity is judged. The one exception is
+個人番号 (optional; 12 half-width digits with a valid check digit), whose hyphens and spaces are
+dropped once it is valid, as a real 基幹システム stores it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+
+from bots.audit.masking import is_valid_mynumber
 
 SEXES: tuple[str, ...] = ("男", "女", "その他")
 KINDS: tuple[str, ...] = ("住民票の写し", "印鑑登録証明書", "児童手当認定請求", "国民健康保険加入")
@@ -24,6 +28,9 @@ _KATAKANA = re.compile(r"[ァ-ヶー　 ]+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _ZIP = re.compile(r"\d{3}-?\d{4}", re.ASCII)
 _PHONE = re.compile(r"0\d*(?:-\d+){0,2}", re.ASCII)
+# 個人番号: hyphens and spaces (half- or full-width space) are allowed between the digits and dropped.
+_MYNUMBER_SEPARATORS = re.compile(r"[- \u3000]")
+_MYNUMBER = re.compile(r"\d{12}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ ENTRY_FIELDS: tuple[Field, ...] = (
     Field("郵便番号", "zip", "郵便番号"),
     Field("住所", "address", "住所"),
     Field("電話番号", "phone", "電話番号"),
+    Field("個人番号", "mynumber", "個人番号"),
     Field("申請種別", "kind", "申請種別"),
     Field("同意", "agree", "同意"),
     Field("備考", "note", "備考"),
@@ -109,6 +117,20 @@ def _check_phone(v: str, _: date) -> str | None:
     return None
 
 
+def normalise_mynumber(v: str) -> str:
+    """The 個人番号 as stored: the typed value without hyphens and spaces."""
+    return _MYNUMBER_SEPARATORS.sub("", v)
+
+
+def _check_mynumber(v: str, _: date) -> str | None:
+    if not v:
+        return None  # optional
+    digits = normalise_mynumber(v)
+    if not _MYNUMBER.fullmatch(digits) or not is_valid_mynumber(digits):
+        return "個人番号の形式が正しくありません"
+    return None
+
+
 def _check_kind(v: str, _: date) -> str | None:
     return None if v in KINDS else "申請種別を選択してください"
 
@@ -129,6 +151,7 @@ _CHECKS: dict[str, Callable[[str, date], str | None]] = {
     "郵便番号": _check_zip,
     "住所": _check_address,
     "電話番号": _check_phone,
+    "個人番号": _check_mynumber,
     "申請種別": _check_kind,
     "同意": _check_agree,
     "備考": _check_note,
@@ -156,6 +179,8 @@ def read_entry(form: Mapping[str, str], today: date) -> EntryResult:
         message = _CHECKS[f.column](value, today)
         if message is not None:
             errors[f.html_id] = message
+        elif f.column == "個人番号":
+            values[f.column] = normalise_mynumber(value)  # stored and confirmed as 12 digits
     return EntryResult(values, errors)
 
 

@@ -77,7 +77,10 @@ class DemoServer:
             return
         self._stopped = True
         if self._thread.is_alive():
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+            try:
+                self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._map))
+            except OSError:  # the loop is already closing its sockets (trigger gone): just join
+                pass
             self._thread.join(_STOP_TIMEOUT)
             if self._thread.is_alive():
                 _log.warning("demo web server loop did not stop within %.0f s", _STOP_TIMEOUT)

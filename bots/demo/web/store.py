@@ -27,6 +27,7 @@ FIELDS: tuple[str, ...] = (
     "郵便番号",
     "住所",
     "電話番号",
+    "個人番号",
     "申請種別",
     "同意",
     "備考",
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS applications (
     "郵便番号" TEXT NOT NULL,
     "住所" TEXT NOT NULL,
     "電話番号" TEXT NOT NULL,
+    "個人番号" TEXT NOT NULL DEFAULT '',
     "申請種別" TEXT NOT NULL,
     "同意" INTEGER NOT NULL,
     "備考" TEXT NOT NULL DEFAULT '',
@@ -65,6 +67,21 @@ CREATE INDEX IF NOT EXISTS attachments_receipt ON attachments (receipt_no);
 """
 
 _COLUMNS = ", ".join(f'"{name}"' for name in FIELDS)
+
+# Columns added after the first release: a demo database created before them gets them on open.
+_ADDED_COLUMNS: tuple[tuple[str, str], ...] = (("個人番号", "TEXT NOT NULL DEFAULT ''"),)
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns an older demo database lacks (existing rows get the default)."""
+    have = {str(row[1]) for row in conn.execute("PRAGMA table_info(applications)")}
+    for name, decl in _ADDED_COLUMNS:
+        if name not in have:
+            try:
+                conn.execute(f'ALTER TABLE applications ADD COLUMN "{name}" {decl}')
+            except sqlite3.OperationalError as exc:  # another process opening the same file won the race
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 class DuplicateSubmit(Exception):
@@ -101,6 +118,7 @@ class ApplicationStore:
         with closing(_connect(self.db_path)) as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(_SCHEMA)
+            _migrate(conn)
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -228,8 +246,15 @@ def _read(db_path: Path, sql: str) -> list[dict[str, Any]]:
 
 
 def read_all(db_path: Path) -> list[dict[str, Any]]:
-    """Every stored application as plain dicts (Japanese column names), for tests and tools."""
-    return _read(db_path, "SELECT * FROM applications ORDER BY id")
+    """Every stored application as plain dicts (Japanese column names), for tests and tools.
+
+    A database no server has opened since a column was added reads as if it had the column (empty).
+    """
+    rows = _read(db_path, "SELECT * FROM applications ORDER BY id")
+    for row in rows:
+        for name, _ in _ADDED_COLUMNS:
+            row.setdefault(name, "")
+    return rows
 
 
 def read_attachments(db_path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,79 @@
+"""The audit listener: what happened in a run, appended to the tamper-evident ledger.
+
+Data arrives already masked (the listener set masks once for every listener). After the
+run's last entry the ledger head is also written to the run store, so a truncated ledger is
+detected by ``audit verify``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from bots.audit.errors import LedgerLocked
+from bots.audit.keys import audit_key
+from bots.audit.writer import LedgerWriter
+from bots.engine.events import RunInfo, RunListener
+from bots.engine.results import RecordResult, RunResult, Status
+from bots.store.store import RunStore
+
+_RECORD_EVENTS = {Status.PASS: "record_keyed", Status.FAIL: "record_failed", Status.REVIEW: "record_review"}
+
+
+def open_ledger(logs: Path) -> tuple[str, LedgerWriter]:
+    """This process's ledger writer: ``audit/main`` unless another process owns it, then a
+    folder of our own (one writer per ledger file; ``audit verify`` checks every folder)."""
+    key = audit_key()
+    try:
+        return "main", LedgerWriter(logs / "audit" / "main", key=key)
+    except LedgerLocked:
+        folder_id = f"{socket.gethostname()}-{os.getpid()}"
+        return folder_id, LedgerWriter(logs / "audit" / folder_id, key=key)
+
+
+class AuditListener(RunListener):
+    required = True
+
+    def __init__(self, writer: LedgerWriter, folder_id: str, store: RunStore | None, info: RunInfo) -> None:
+        self.writer = writer
+        self.folder_id = folder_id
+        self.store = store
+        self.actor = info.user
+        self.run_id = ""
+
+    def _append(self, type: str, data: dict[str, Any]) -> None:
+        self.writer.append(type, self.actor, self.run_id or None, data)
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        self.run_id = run.run_id
+        flow = info.loaded.flow
+        self._append("run_started", {
+            "flow_id": flow.id, "flow_version": flow.version, "flow_hash": info.loaded.content_hash,
+            "owner": flow.owner, "trigger": info.trigger, "host": info.host, "dry_run": info.dry_run})
+
+    def records_counted(self, total: int | None) -> None:
+        self._append("input_opened", {"total": total})
+
+    def record_finished(self, record: RecordResult) -> None:
+        event = _RECORD_EVENTS.get(record.status)
+        if event is None:
+            return
+        self._append(event, {"location": record.location, "key": record.key, "status": record.status.value,
+                             "outputs": record.outputs, "error": record.error, "kind": record.error_kind})
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        if kind == "selector_drift":
+            self._append("selector_drift", {"message": message, **data})
+        elif kind == "audit":
+            self._append(str(data.get("type", "event")), {"step": data.get("step")})
+
+    def run_finished(self, run: RunResult) -> None:
+        self._append("run_finished", {
+            "status": run.status.value, "error": run.error, "exit_code": int(run.exit_code),
+            "counts": {s.name: run.count(s) for s in Status}})
+        self.writer.sync()
+        if self.store is not None:
+            head = self.writer.synced_head
+            self.store.set_ledger_head(self.folder_id, head.seq, head.hash)
