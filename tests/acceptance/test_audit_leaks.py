@@ -83,6 +83,15 @@ def test_no_password_and_no_unmasked_mynumber_anywhere(demo_web: Any, run_flow: 
     leaks = [(where, form) for where, texts in places.items() for text in texts
              for form in [PASSWORD, *[f for n in numbers for f in _forms(n)]] if form in text]
     assert leaks == []
+    # Screenshots: what tesseract can read on them holds no number either (the field is blacked out).
+    shots = list(logs.rglob("*.png"))
+    assert shots, "the refused record should have left a screenshot"
+    for shot in shots:
+        seen = subprocess.run(["tesseract", str(shot), "-", "--psm", "11"], capture_output=True, text=True,
+                              check=True).stdout
+        digits = re.sub(r"\D", "", seen.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+        assert "未来" in seen or "生年月日" in seen or len(seen) > 20, "OCR read nothing: the check would prove nothing"
+        assert not [n for n in numbers if n[:8] in digits], f"{shot.name}: {seen!r}"
     # Masked, not dropped: the last four digits stay so staff can tell records apart.
     assert re.search(r"\*{8}\d{4}", places[str(outcome.results_path)][-1] + "".join(places[str(outcome.results_path)]))
     assert any("［秘匿］" in t or "****" in t for texts in places.values() for t in texts)
