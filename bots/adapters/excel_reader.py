@@ -22,20 +22,17 @@ Decisions:
 from __future__ import annotations
 
 import difflib
-import posixpath
 import re
-import xml.etree.ElementTree as ET
-import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 
+from bots.adapters.xlsx_parts import scan_sheet
 from bots.errors import InputFileError
 from bots.i18n import tr
 from bots.records.coerce import coerce_value, zero_padded_width
@@ -57,11 +54,6 @@ class _Cell:
     def blank(self) -> bool:
         return not self.uncached and (self.value is None or (isinstance(self.value, str) and not self.value.strip()))
 
-
-@dataclass
-class _SheetScan:
-    merges: list[_Box] = field(default_factory=list)
-    uncached: set[tuple[int, int]] = field(default_factory=set)  #: (row, col)
 
 
 def check_input_file(path: Path) -> None:
@@ -208,7 +200,7 @@ class RecordReader:
         self._labels = {name: _clean_header(spec.header or name) for name, spec in columns.items()}
         self._check_declared()
         try:
-            self._scan = _scan_sheet(path, self.sheet)
+            self._scan = scan_sheet(path, self.sheet)
             self.total: int | None = sum(1 for _ in self._rows())
         except Exception as exc:  # damaged sheet XML surfaces only while streaming
             raise InputFileError(
@@ -397,63 +389,3 @@ def _displayed(cell: _Cell) -> Any:
     if width and isinstance(cell.value, int) and not isinstance(cell.value, bool) and cell.value >= 0:
         return str(cell.value).zfill(width)
     return cell.value
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _rels(archive: zipfile.ZipFile, rels_part: str, base: str) -> dict[str, tuple[str, str]]:
-    """Relationship id -> (type, target part path) of one ``.rels`` part."""
-    out = {}
-    for rel in ET.fromstring(archive.read(rels_part)):
-        target = rel.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
-        out[rel.get("Id", "")] = (rel.get("Type", ""), path)
-    return out
-
-
-def _sheet_part(archive: zipfile.ZipFile, title: str) -> str | None:
-    """The zip member holding a sheet's XML: package rels -> workbook.xml -> its rels."""
-    office = [p for t, p in _rels(archive, "_rels/.rels", "").values() if t.endswith("/officeDocument")]
-    workbook = office[0] if office else "xl/workbook.xml"
-    base, name = posixpath.split(workbook)
-    rels = _rels(archive, posixpath.join(base, "_rels", name + ".rels"), base)
-    for el in ET.fromstring(archive.read(workbook)).iter():
-        if _local(el.tag) == "sheet" and el.get("name") == title:
-            rid = next((v for k, v in el.attrib.items() if k.startswith("{") and _local(k) == "id"), "")
-            return rels[rid][1] if rid in rels else None
-    return None
-
-
-def _scan_sheet(path: Path, title: str) -> _SheetScan:
-    """Merged ranges and formulas without a cached result, in one streaming pass over the sheet XML."""
-    scan = _SheetScan()
-    with zipfile.ZipFile(path) as archive:
-        part = _sheet_part(archive, title)
-        if part is None:
-            return scan
-        row = col = 0
-        with archive.open(part) as src:
-            for event, el in ET.iterparse(src, events=("start", "end")):
-                tag = _local(el.tag)
-                if event == "start":
-                    if tag == "row":
-                        row, col = int(el.get("r") or row + 1), 0
-                    continue
-                if tag == "c":
-                    ref = el.get("r")
-                    col = column_index_from_string(coordinate_from_string(ref)[0]) if ref else col + 1
-                    kinds = {_local(child.tag): child for child in el}
-                    value = kinds.get("v")
-                    cached = (value is not None and bool(value.text)) or "is" in kinds
-                    if "f" in kinds and not cached and el.get("t") not in ("str", "inlineStr"):
-                        scan.uncached.add((row, col))
-                    el.clear()
-                elif tag == "row":
-                    el.clear()
-                elif tag == "mergeCell":
-                    min_col, min_row, max_col, max_row = range_boundaries(el.get("ref", ""))
-                    if None not in (min_col, min_row, max_col, max_row):  # whole-column ranges: not in lists
-                        scan.merges.append((min_col, min_row, max_col, max_row))
-    return scan
