@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jaconv
 from loguru import logger
 from playwright.sync_api import sync_playwright
 
@@ -98,6 +99,7 @@ def run_raw(records: list[dict[str, Any]], url: str) -> tuple[float, int]:
             page.get_by_label("郵便番号").fill(f"{r['郵便番号'][:3]}-{r['郵便番号'][3:]}")
             page.get_by_label("住所").fill(r["住所"])
             page.get_by_label("電話番号").fill(r["電話番号"])
+            page.get_by_label("個人番号").fill(jaconv.z2h(r["個人番号"] or "", digit=True, ascii=True))
             page.get_by_label("申請種別").select_option(label=r["申請種別"])
             page.get_by_role("checkbox", name="記載内容に誤りがないことを確認しました").set_checked(True)
             page.get_by_label("備考").fill(r["備考"] or "")
