@@ -125,7 +125,7 @@ def call(ctx: StepContext, p: CallParams) -> None:
     if missing:
         raise InputRecordError(tr("サブフロー {f} の入力がありません: {m}", "sub-flow {f} is missing inputs: {m}",
                                   f=sub.flow.id, m=", ".join(missing)))
-    scope = Scope(vars={}, record=ctx.record, inputs=inputs)
+    scope = Scope(vars={}, record=ctx.record, inputs=inputs, progress=ctx.scope.progress)
     previous = ctx.run.loaded
     ctx.run.loaded = sub
     try:

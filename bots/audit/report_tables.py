@@ -62,7 +62,8 @@ def masked(text: str | None) -> str | None:
 def run_status_label(status: str) -> str:
     labels = {"running": tr("実行中", "running"), "completed": tr("完了", "completed"),
               "stopped": tr("停止", "stopped"), "aborted": tr("中断", "aborted"),
-              "invalid": tr("不正（未実行）", "invalid (not run)")}
+              "invalid": tr("不正（未実行）", "invalid (not run)"),
+              "interrupted": tr("異常終了（再開済み）", "interrupted (resumed)")}
     return labels.get(status, status)
 
 
@@ -74,7 +75,7 @@ def trigger_label(trigger: str) -> str:
 def status_tone(status: Status | str) -> str:
     return {Status.PASS: "ok", Status.FAIL: "fail", Status.REVIEW: "review", Status.NOT_RUN: "warn",
             "completed": "ok", "aborted": "fail", "invalid": "fail", "stopped": "warn",
-            "running": "warn"}.get(status, "")
+            "running": "warn", "interrupted": "fail"}.get(status, "")
 
 
 def outputs_text(outputs: Mapping[str, Any]) -> str:

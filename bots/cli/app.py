@@ -26,6 +26,7 @@ def _global(lang: str = typer.Option(None, "--lang", help="ja / en")) -> None:
 
 
 app.command("run", help=tr("フローを実行します", "run a flow"))(run_cmd.run)
+app.command("resume", help=tr("中断した実行を続きから再開します", "resume an interrupted run"))(run_cmd.resume_run)
 app.command("validate", help=tr("フロー定義を検査します", "validate flow files"))(validate_cmd.validate)
 app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
 app.command("demo", help=tr("デモ基幹システムを起動します", "start the demo core system"))(demo_cmd.demo)

@@ -11,7 +11,7 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bots.engine.events import ListenerSet, RunInfo
 from bots.engine.results import RunResult
@@ -21,6 +21,7 @@ from bots.records.model import SourceRecord
 
 if TYPE_CHECKING:
     from bots.adapters.browser import BrowserSession
+    from bots.engine.journal import JournalStore
     from bots.engine.resources import Resources
     from bots.engine.steprunner import StepRunner
     from bots.flow.loader import LoadedFlow
@@ -41,6 +42,10 @@ class RunContext:
     dry_run: bool = False
     #: Set by a stop request (signal, tray): the run stops after the current record.
     stop: threading.Event = field(default_factory=threading.Event)
+    #: Set when waiting must end now (a second stop request, an abort): retries give up.
+    cancel: threading.Event = field(default_factory=threading.Event)
+    #: The per-record journal (None: dry runs and runs without a run store keep none).
+    journal: JournalStore | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     globals: dict[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)
@@ -75,18 +80,60 @@ class RunContext:
         }
 
 
+class CommitWatcher(Protocol):
+    """Told before and after a commit step runs (the per-record journal writes durably here)."""
+
+    def submitting(self) -> None: ...
+
+    def submitted(self) -> None: ...
+
+    def not_submitted(self) -> None: ...
+
+
+@dataclass
+class RecordProgress:
+    """How far one record's processing got. Shared by every scope of the record, sub-flows
+    included: a commit step inside a called sub-flow is a commit of the record."""
+
+    #: In a dry run, once the commit step is held back the record's later steps are skipped.
+    commit_skipped: bool = False
+    #: A commit step has started for this record: from here on a failure may have been keyed,
+    #: so it is never retried blindly (unless the system says nothing was saved) and goes to 要確認.
+    commit_started: bool = False
+    watcher: CommitWatcher | None = None
+
+    def start_commit(self) -> None:
+        if self.watcher is not None:
+            self.watcher.submitting()
+        self.commit_started = True
+
+    def commit_done(self) -> None:
+        if self.watcher is not None:
+            self.watcher.submitted()
+
+    def commit_not_sent(self) -> None:
+        """The adapter knows the submit never went out, or the system said nothing was saved."""
+        if self.commit_started and self.watcher is not None:
+            self.watcher.not_submitted()
+        self.commit_started = False
+
+
 @dataclass
 class Scope:
     """Variables and record of one record's processing (or of setup/teardown)."""
 
     vars: dict[str, Any]
     record: SourceRecord | None = None
-    #: In a dry run, once the commit step is held back the record's later steps are skipped.
-    commit_skipped: bool = False
-    #: A commit step has started for this record: from here on a failure may have been keyed,
-    #: so it is never retried blindly (unless the system says nothing was saved) and goes to 要確認.
-    commit_started: bool = False
     inputs: dict[str, Any] | None = None  #: a sub-flow's own inputs
+    progress: RecordProgress = field(default_factory=RecordProgress)
+
+    @property
+    def commit_started(self) -> bool:
+        return self.progress.commit_started
+
+    @property
+    def commit_skipped(self) -> bool:
+        return self.progress.commit_skipped
 
 
 class StepContext:

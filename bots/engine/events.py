@@ -31,10 +31,13 @@ class RunInfo:
     folder: Path
     inputs: dict[str, Any]
     input_file: Path | None = None
+    input_sha256: str | None = None
     input_headers: list[str] = field(default_factory=list)
     dry_run: bool = False
     #: Masks マイナンバー, sensitive columns and secrets in everything listeners receive.
     masker: Masker = field(default_factory=Masker)
+    #: The run request as plain data (stored so that ``resume`` can start it again).
+    request: dict[str, Any] | None = None
 
 
 class RunListener:

@@ -22,8 +22,10 @@ from bots.engine.context import RunContext
 from bots.engine.events import ListenerSet, RunInfo, RunListener
 from bots.engine.flowrun import FlowRun
 from bots.engine.inputs import resolve_inputs
+from bots.engine.journal import JournalStore
 from bots.engine.resources import Resources
 from bots.engine.results import RunResult, RunStatus
+from bots.engine.resume import Decide
 from bots.errors import FlowError, InputFileError
 from bots.flow.loader import LoadedFlow, load_flow
 from bots.i18n import tr
@@ -47,6 +49,11 @@ class RunRequest(BaseModel):
     headless: bool = True
     user: str | None = None
     cwd: str | None = None
+    #: Resume this interrupted run (``runner.py resume RUN_ID``).
+    resume: str | None = None
+    #: When an earlier run on the same input stopped half-way: ask (refuse when nobody can be
+    #: asked), resume it, or start over (keys its finished records again).
+    if_interrupted: Literal["ask", "resume", "fresh"] = "ask"
 
 
 ListenerFactory = Callable[[RunInfo], list[RunListener]]
@@ -54,7 +61,7 @@ ListenerFactory = Callable[[RunInfo], list[RunListener]]
 
 class Executor(Protocol):
     def run(self, request: RunRequest, *, listeners: ListenerFactory | None = None,
-            stop: threading.Event | None = None) -> RunResult: ...
+            stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult: ...
 
 
 def current_user() -> str:
@@ -82,14 +89,26 @@ def load_or_raise(path: Path, project: Project) -> LoadedFlow:
     return loaded
 
 
-class LocalExecutor:
-    """Runs a flow in this process."""
+def decider(request: RunRequest, ask: Decide | None) -> Decide:
+    """What to do about an interrupted run of the same input, per the request."""
+    if request.if_interrupted == "resume":
+        return lambda found: "resume"
+    if request.if_interrupted == "fresh":
+        return lambda found: "fresh"
+    return ask or (lambda found: "refuse")
 
-    def __init__(self, project: Project | None = None) -> None:
+
+class LocalExecutor:
+    """Runs a flow in this process. With a ``journal`` (the run store) every record's progress
+    is journalled and interrupted runs can be resumed; without one (tests of the engine alone,
+    the journal-cost benchmark) neither."""
+
+    def __init__(self, project: Project | None = None, journal: JournalStore | None = None) -> None:
         self.project = project or Project.discover()
+        self.journal = journal
 
     def run(self, request: RunRequest, *, listeners: ListenerFactory | None = None,
-            stop: threading.Event | None = None) -> RunResult:
+            stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult:
         """Run one flow. Raises FlowError (invalid flow) or InputFileError (bad inputs) before
         anything starts; everything after that is reported in the returned result."""
         cwd = Path(request.cwd) if request.cwd else Path.cwd()
@@ -104,17 +123,17 @@ class LocalExecutor:
                            started=started, dry_run=request.dry_run)
         info = RunInfo(loaded=loaded, trigger=request.trigger, user=request.user or current_user(),
                        host=socket.gethostname(), folder=folder, inputs=inputs, dry_run=request.dry_run,
-                       masker=masker_for(loaded))
+                       masker=masker_for(loaded), request=request.model_dump(mode="json", exclude={"user"}))
         listener_set = ListenerSet(listeners(info) if listeners else [], info.masker)
         resources = Resources(headless=request.headless)
         context = RunContext(loaded=loaded, project=self.project, result=result, info=info, listeners=listener_set,
                              inputs=inputs, resources=resources, dry_run=request.dry_run,
-                             stop=stop or threading.Event(), secrets=SecretsView(info.masker))
+                             stop=stop or threading.Event(), secrets=SecretsView(info.masker), journal=self.journal)
         listener_set.on_required_failure = lambda listener, exc: context.abort(tr(
             "実行記録を書き込めないため停止しました（{n}）: {e}", "stopped: the run record cannot be written ({n}): {e}",
             n=type(listener).__name__, e=exc))
         resources.bind(context)
-        FlowRun(context).execute()
+        FlowRun(context, resume=request.resume, decide=decider(request, ask)).execute()
         if result.status is RunStatus.RUNNING:
             result.status = RunStatus.ABORTED
         return result

@@ -9,26 +9,40 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from typing import Any
 
 from loguru import logger
 
-from bots.engine.context import RunContext, Scope, namespace
+from bots.engine.context import RecordProgress, RunContext, Scope, namespace
+from bots.engine.journal import JournalEntry, JournalError, JournalState, RunJournal, is_retryable
 from bots.engine.records import open_source, record_key
 from bots.engine.results import RecordResult, RunStatus, Status
+from bots.engine.resume import Decide, start_job
 from bots.engine.steprunner import StepRunner
-from bots.errors import InputFileError, InputRecordError, KazagurumaError, StepError
+from bots.errors import InputFileError, InputRecordError, KazagurumaError, SessionExpired, StepError
+from bots.flow import expressions
 from bots.i18n import tr
 from bots.records.model import SourceRecord
 from bots.run.folder import screenshot_path
 
+#: How a record an earlier run settled is reported by a resume.
+CARRIED_STATUS = {JournalState.CONFIRMED: Status.PASS, JournalState.FAILED: Status.FAIL,
+                  JournalState.REVIEW: Status.REVIEW}
+
 
 class FlowRun:
-    def __init__(self, run: RunContext) -> None:
+    def __init__(self, run: RunContext, *, resume: str | None = None, decide: Decide | None = None) -> None:
         self.run = run
         self.flow = run.loaded.flow
         self.steps = StepRunner(run)
         self.failures = 0
+        self.resume = resume
+        self.decide: Decide = decide or (lambda found: "refuse")
+        self.journal: RunJournal | None = None
+        self.prior: dict[int, JournalEntry] = {}
+        #: Records in a row that failed on the target system itself (down, error pages, timeouts).
+        self.target_streak = 0
 
     def execute(self) -> None:
         run = self.run
@@ -53,6 +67,14 @@ class FlowRun:
             run.info.input_file = source.file
             run.info.input_headers = source.headers
             run.result.total = source.total
+            try:
+                job = start_job(run, source.file, self.resume, self.decide)
+            except InputFileError as exc:
+                run.result.status = RunStatus.INVALID
+                run.result.error = str(exc)
+                run.listeners.records_counted(source.total)
+                return
+            self.journal, self.prior = job.journal, job.prior
             run.listeners.records_counted(source.total)
         scope = Scope(vars=run.globals)
         try:
@@ -75,7 +97,7 @@ class FlowRun:
     def _run_once(self) -> None:
         """A flow without records runs its steps once, as one 'record'."""
         record = SourceRecord(index=1, location=self.flow.id, raw={}, values={})
-        self._process(record)
+        self._guarded(record, record.location)
         if self.run.result.status is RunStatus.RUNNING:
             self.run.result.status = RunStatus.COMPLETED
 
@@ -89,19 +111,36 @@ class FlowRun:
                 self._not_run(record)
                 continue
             key = record_key(self.flow, record)
+            prior = self.prior.get(record.index)
+            if prior is not None and prior.settled:
+                self._carry(record, key, prior)
+                seen.setdefault(key, record.location)
+                continue
             if record.error is None and self.flow.records and self.flow.records.key and key in seen:
                 record.error = tr("同じキーの行が既にあります（{w}）。二重登録を避けるため入力しません",
                                   "the same key appeared before ({w}); not keyed twice", w=seen[key])
-                self._finish_unkeyed(record, key, Status.REVIEW)
+                self._guarded(record, key, duplicate=True)
                 continue
             seen.setdefault(key, record.location)
-            self._process(record, key)
-            if self.flow.settings.max_failures and self.failures >= self.flow.settings.max_failures:
-                run.result.status = RunStatus.ABORTED
-                run.result.error = tr("失敗が上限（{n}件）に達したため停止しました", "stopped: {n} records failed",
-                                      n=self.failures)
+            self._guarded(record, key, prior)
+            self._check_limits()
         if run.result.status is RunStatus.RUNNING:
             run.result.status = RunStatus.COMPLETED
+
+    def _check_limits(self) -> None:
+        run, settings = self.run, self.flow.settings
+        if run.result.status is not RunStatus.RUNNING:
+            return
+        if settings.target_down_after and self.target_streak >= settings.target_down_after:
+            run.result.status = RunStatus.ABORTED
+            run.result.error = tr("基幹システムが応答しないため停止しました（{n}件連続で失敗、登録はしていません）。"
+                                  "復旧後に resume で再開してください",
+                                  "stopped: the target system is not answering ({n} records in a row failed, nothing "
+                                  "submitted); resume once it is back", n=self.target_streak)
+        elif settings.max_failures and self.failures >= settings.max_failures:
+            run.result.status = RunStatus.ABORTED
+            run.result.error = tr("失敗が上限（{n}件）に達したため停止しました", "stopped: {n} records failed",
+                                  n=self.failures)
 
     def _new_result(self, record: SourceRecord, key: str) -> RecordResult:
         result = RecordResult(index=record.index, location=record.location, key=key, raw=record.raw,
@@ -116,24 +155,125 @@ class FlowRun:
         for record in records:
             self._not_run(record)
 
-    def _finish_unkeyed(self, record: SourceRecord, key: str, status: Status) -> None:
+    def _mark(self, result: RecordResult, state: JournalState, **details: Any) -> None:
+        if self.journal is not None:
+            self.journal.mark(result.index, state, result.key, **details)
+
+    def _carry(self, record: SourceRecord, key: str, prior: JournalEntry) -> None:
+        """A record an earlier run of this job settled: reported again, never keyed again."""
         result = self._new_result(record, key)
         self.run.listeners.record_started(result)
-        # Bad input rows do not count towards max_failures: that limit guards the target system.
-        result.status, result.error, result.error_kind = status, record.error, "input_record"
+        result.status = CARRIED_STATUS[prior.state]
+        result.outputs, result.error, result.error_kind = dict(prior.outputs), prior.error, prior.error_kind
+        result.carried_from = prior.run_id
+        result.notes.append(tr("前回の実行（{r}）で処理済み", "settled by the earlier run {r}", r=prior.run_id))
         self.run.listeners.record_finished(result)
 
-    def _process(self, record: SourceRecord, key: str | None = None) -> None:
-        key = key or record.location
-        if record.error is not None:
-            self._finish_unkeyed(record, key, Status.FAIL)
-            return
+    def _guarded(self, record: SourceRecord, key: str, prior: JournalEntry | None = None, *,
+                 duplicate: bool = False) -> None:
+        """One record; a journal that cannot be written stops the run (no keying without it)."""
         result = self._new_result(record, key)
         self.run.listeners.record_started(result)
         t0 = time.perf_counter()
-        scope = Scope(vars=dict(self.run.globals), record=record)
         try:
-            self.steps.run_steps(list(self.flow.steps), scope)
+            if record.error is not None:
+                result.status, result.error, result.error_kind = (
+                    Status.REVIEW if duplicate else Status.FAIL, record.error, "input_record")
+                self._mark(result, JournalState.REVIEW if duplicate else JournalState.FAILED, error=record.error,
+                           error_kind="input_record")
+            elif prior is not None and prior.state.interrupted:
+                self._recover(result, record, prior)
+            else:
+                self._process(result, record)
+        except JournalError as exc:
+            self.run.abort(str(exc))
+            result.status, result.error, result.error_kind = Status.NOT_RUN, str(exc), "framework"
+        except KeyboardInterrupt:  # a second stop request: leave the journal as it is (resumable)
+            result.status, result.error_kind = Status.NOT_RUN, "interrupted"
+            result.error = tr("強制停止により処理の途中で中断しました（再開時に確認します）",
+                              "aborted mid-record by a second stop request (checked on resume)")
+            raise
+        finally:
+            result.elapsed = time.perf_counter() - t0
+            self.run.listeners.record_finished(result)
+
+    def _recover(self, result: RecordResult, record: SourceRecord, prior: JournalEntry) -> None:
+        """A record an earlier run left half-done: find out whether it reached the target system."""
+        verify = self.flow.verify
+        if verify is None:
+            if not prior.state.maybe_keyed:  # the journal proves its commit step never started
+                result.notes.append(tr("前回は登録操作の前に中断。入力し直します",
+                                       "the earlier run stopped before the commit step; keying it"))
+                self._process(result, record)
+                return
+            result.status, result.error_kind = Status.REVIEW, "unverified"
+            result.error = tr("前回の実行が登録操作の途中で止まりました。verify が定義されていないため再入力しません。"
+                              "基幹システムで登録の有無を確認してください",
+                              "the earlier run stopped during the commit step and the flow has no verify block: "
+                              "not keyed again; check in the core system whether it was keyed")
+            self._mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
+            return
+        self._mark(result, JournalState.IN_PROGRESS if not prior.state.maybe_keyed else prior.state)
+        scope = self._scope(record)
+        try:
+            self._with_session_recovery(scope, result, lambda: self.steps.run_steps(list(verify.steps), scope))
+            found = bool(expressions.evaluate(verify.found, namespace(self.run, scope)))
+        except JournalError:
+            raise
+        except Exception as exc:  # whatever went wrong, the record's fate is unknown: a person checks
+            result.status, result.error_kind = Status.REVIEW, "unverified"
+            result.error = tr("前回中断した行の登録有無を確認できませんでした。基幹システムで確認してください: {e}",
+                              "could not verify whether the interrupted record was keyed; check in the core "
+                              "system: {e}", e=exc)
+            self._mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
+            return
+        self.run.listeners.notice("verified", tr("前回中断した行を照会しました（{k}）: {f}", "verified the interrupted "
+                                                 "record ({k}): {f}", k=result.key, f=tr("登録済み", "already keyed")
+                                                 if found else tr("未登録", "not keyed")),
+                                  {"record": result.key, "found": found, "previous_state": prior.state.value})
+        if found:
+            result.status = Status.PASS
+            result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
+            result.notes.append(tr("前回の実行で登録済みであることを照会で確認", "found keyed by the earlier run"))
+            self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
+            return
+        result.notes.append(tr("照会で未登録を確認したため入力", "verified as not keyed; keying it"))
+        self._process(result, record)
+
+    def _scope(self, record: SourceRecord) -> Scope:
+        marker = self.journal.record(record.index, record_key(self.flow, record)) if self.journal else None
+        return Scope(vars=dict(self.run.globals), record=record, progress=RecordProgress(watcher=marker))
+
+    def _with_session_recovery(self, scope: Scope, result: RecordResult, work: Callable[[], None]) -> Scope:
+        """Run ``work``; when the session expired before anything was submitted, run the flow's
+        ``on_session_expired`` block (log in again) and start the record over."""
+        attempts = 0
+        while True:
+            try:
+                work()
+                return scope
+            except SessionExpired as exc:
+                recoverable = not scope.commit_started or exc.nothing_saved
+                if not (self.flow.on_session_expired and recoverable
+                        and attempts < self.flow.settings.session_retries):
+                    raise
+                attempts += 1
+                self.run.listeners.notice("session_expired", tr(
+                    "セッションが切れました。再ログインして行 {k} をやり直します（{a}回目）",
+                    "session expired; logging in again and restarting record {k} (attempt {a})",
+                    k=result.key, a=attempts), {"record": result.key, "attempt": attempts})
+                scope.progress.commit_not_sent()
+                scope.vars.clear()
+                scope.vars.update(self.run.globals)
+                self.steps.run_steps(list(self.flow.on_session_expired), Scope(vars=self.run.globals))
+
+    def _process(self, result: RecordResult, record: SourceRecord) -> None:
+        self._mark(result, JournalState.IN_PROGRESS)
+        scope = self._scope(record)
+        try:
+            self._with_session_recovery(scope, result, lambda: self.steps.run_steps(list(self.flow.steps), scope))
+        except JournalError:
+            raise
         except (StepError, InputRecordError) as exc:
             self._failed(result, scope, exc, exc.kind)
         except KazagurumaError as exc:
@@ -143,9 +283,10 @@ class FlowRun:
             self._failed(result, scope, exc, "framework")
         else:
             result.status = Status.PASS
+            self.target_streak = 0
         result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
-        result.elapsed = time.perf_counter() - t0
-        self.run.listeners.record_finished(result)
+        if result.status is Status.PASS:
+            self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
 
     def _failed(self, result: RecordResult, scope: Scope, exc: BaseException, kind: str) -> None:
         self.failures += 1
@@ -158,6 +299,13 @@ class FlowRun:
                               "failed after the commit step; check in the core system whether it was keyed: {e}",
                               e=result.error)
         result.error_kind = kind
+        retryable = is_retryable(kind, uncertain)
+        self.target_streak = self.target_streak + 1 if retryable else 0
+        if retryable:
+            result.notes.append(tr("基幹システム側の一時的な失敗（未登録）。再開時に再度入力します",
+                                   "a transient failure of the target system (nothing keyed): keyed again on resume"))
+        self._mark(result, JournalState.REVIEW if uncertain else JournalState.FAILED, error=result.error,
+                   error_kind=kind, retryable=retryable)
         if self.flow.settings.screenshot_on_failure:
             result.screenshot = self._screenshot(result)
         if self.flow.on_record_failure:

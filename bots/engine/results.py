@@ -34,6 +34,7 @@ class RunStatus(StrEnum):
     STOPPED = "stopped"  #: stopped on request after finishing the current record
     ABORTED = "aborted"  #: stopped by too many failures, or a setup that failed
     INVALID = "invalid"  #: flow or input refused before anything was keyed
+    INTERRUPTED = "interrupted"  #: the process died (crash, kill, power cut); a resume took over
 
 
 @dataclass
@@ -62,6 +63,8 @@ class RecordResult:
     started: dt.datetime | None = None
     elapsed: float = 0.0
     raw: dict[str, Any] = field(default_factory=dict)
+    #: The earlier run of the same job that settled this record (a resume only reports it).
+    carried_from: str | None = None
 
 
 @dataclass
@@ -76,6 +79,9 @@ class RunResult:
     total: int | None = None
     error: str | None = None
     dry_run: bool = False
+    #: The job (journal) this run works on: its own id, or the first run's when resuming.
+    journal_id: str | None = None
+    resumed_from: str | None = None
 
     def count(self, status: Status) -> int:
         return sum(1 for r in self.records if r.status is status)

@@ -67,7 +67,8 @@ class StepRunner:
 
     def _may_retry(self, policy: RetryPolicy, attempt: int, exc: StepError | InputRecordError,
                    scope: Scope) -> bool:
-        if attempt >= policy.attempts or not policy.matches(exc.kind) or self.run.stop.is_set():
+        # A stop request does not cut retries short: the current record is finished first.
+        if attempt >= policy.attempts or not policy.matches(exc.kind) or self.run.cancel.is_set():
             return False
         if scope.commit_started and not getattr(exc, "nothing_saved", False):
             self.run.listeners.notice("retry_refused", tr(
@@ -93,15 +94,16 @@ class StepRunner:
             if not wanted:
                 self._report(step, Status.SKIP, started, t0, depth)
                 return
-        if self.run.dry_run and (step.commit or step.spec.commits):
-            scope.commit_skipped = True
+        commits = step.commit or step.spec.commits
+        if self.run.dry_run and commits:
+            scope.progress.commit_skipped = True
             listeners.notice("dry_run_skip", tr("リハーサルのため登録操作を実行しません: {s}",
                                                 "dry run: the commit step is not executed: {s}", s=step.label),
                              {"step": step.label})
             self._report(step, Status.SKIP, started, t0, depth)
             return
-        if step.commit or step.spec.commits:
-            scope.commit_started = True
+        if commits:
+            scope.progress.start_commit()  # durably journalled before anything is sent
         timeout = step.timeout if step.timeout is not None else self.default_timeout
         policy = step.retry
         attempt = 1
@@ -110,16 +112,16 @@ class StepRunner:
                 params = render_params(step.params, namespace(self.run, scope))
                 step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
             except (StepError, InputRecordError) as exc:
-                if (step.commit or step.spec.commits) and exc.action_taken is False:
-                    scope.commit_started = False  # the submit never went out
+                if commits and exc.action_taken is False:
+                    scope.progress.commit_not_sent()  # the submit never went out
                 if policy is not None and self._may_retry(policy, attempt, exc, scope):
-                    scope.commit_started = False
+                    scope.progress.commit_not_sent()
                     delay = policy.delay_before(attempt + 1)
                     listeners.notice("retry", tr("{s} を再試行します（{a}/{n}回目, {d:.1f}秒後）: {e}",
                                                  "retrying {s} (attempt {a}/{n} in {d:.1f}s): {e}", s=step.label,
                                                  a=attempt + 1, n=policy.attempts, d=delay, e=exc),
                                      {"step": step.label, "attempt": attempt + 1, "error": str(exc), "kind": exc.kind})
-                    self.run.stop.wait(delay)
+                    self.run.cancel.wait(delay)
                     attempt += 1
                     continue
                 self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
@@ -127,6 +129,8 @@ class StepRunner:
             except BaseException as exc:
                 self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
                 raise
+            if commits:
+                scope.progress.commit_done()
             self._report(step, Status.PASS, started, t0, depth, attempt)
             if step.audit:
                 listeners.notice("audit", step.label, {"type": step.audit, "step": step.label})

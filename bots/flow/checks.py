@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from bots.flow.loader import LoadedFlow
 
 Loc = tuple[str | int, ...]
-BARE_KEYS = frozenset({"when", "cond", "items"})
+BARE_KEYS = frozenset({"when", "cond", "items", "found"})
 RUN_ATTRS = ("id", "started_at", "dry_run", "flow_id", "flow_version", "date")
-STEP_BLOCKS = ("setup", "steps", "on_record_failure", "teardown")
+STEP_BLOCKS = ("setup", "steps", "on_session_expired", "on_record_failure", "teardown")
 
 
 def iter_steps(steps: list[StepBase], loc: Loc) -> Iterator[tuple[StepBase, Loc]]:
@@ -48,6 +48,9 @@ def data_key(step: StepBase) -> str:
 def all_steps(flow: Any) -> Iterator[tuple[StepBase, Loc]]:
     for block in STEP_BLOCKS:
         yield from iter_steps(list(getattr(flow, block, []) or []), (block,))
+    verify = getattr(flow, "verify", None)
+    if verify is not None:
+        yield from iter_steps(list(verify.steps), ("verify", "steps"))
 
 
 def assigned_vars(flow: Any) -> set[str]:

@@ -63,6 +63,21 @@ class Settings(FrozenModel):
     #: Stop the run cleanly after this many failed records (0: never stop for failures).
     max_failures: int = Field(20, ge=0)
     screenshot_on_failure: bool = True
+    #: The target system counts as down after this many records in a row failed on it (error
+    #: pages, no answer, timeouts) with nothing submitted: the run stops, those records stay
+    #: resumable (0: never).
+    target_down_after: int = Field(3, ge=0)
+    #: How often one record is started again after ``on_session_expired`` logged in again.
+    session_retries: int = Field(2, ge=0)
+
+
+class VerifySpec(FrozenModel):
+    """How to find out whether a record already reached the target system, e.g. through its
+    search screen. A resume runs it for every record a crash left half-done; ``found`` (an
+    expression) true means it is there: its outputs are captured and it is not keyed again."""
+
+    steps: list[AnyStep]
+    found: str
 
 
 class Flow(FrozenModel):
@@ -82,6 +97,11 @@ class Flow(FrozenModel):
     outputs: tuple[str, ...] = ()
     setup: list[AnyStep] = []
     steps: list[AnyStep]
+    #: Run after a crash for records that may have been keyed; without it they go to 要確認.
+    verify: VerifySpec | None = None
+    #: Run when the target system says the session expired (e.g. log in again); the record is
+    #: then started again, unless its commit step may have gone through.
+    on_session_expired: list[AnyStep] = []
     on_record_failure: list[AnyStep] = []
     teardown: list[AnyStep] = []
 
@@ -118,5 +138,7 @@ def rebuild_models() -> None:
     from bots.flow.steps import step_union
 
     namespace = {"AnyStep": step_union()}
+    VerifySpec.model_rebuild(_types_namespace=namespace, force=True)
+    namespace["VerifySpec"] = VerifySpec
     Flow.model_rebuild(_types_namespace=namespace, force=True)
     SubFlow.model_rebuild(_types_namespace=namespace, force=True)

@@ -61,7 +61,7 @@ class ConsoleListener(RunListener):
         status_text = {
             RunStatus.COMPLETED: tr("完了", "completed"), RunStatus.STOPPED: tr("停止", "stopped"),
             RunStatus.ABORTED: tr("中断", "aborted"), RunStatus.INVALID: tr("入力不正", "invalid input"),
-            RunStatus.RUNNING: tr("実行中", "running"),
+            RunStatus.RUNNING: tr("実行中", "running"), RunStatus.INTERRUPTED: tr("異常終了", "interrupted"),
         }[run.status]
         table.add_row(tr("状態", "status"), status_text)
         for status in (Status.PASS, Status.FAIL, Status.REVIEW, Status.NOT_RUN):

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
+import os
 
 from bots.engine.events import RunInfo, RunListener
 from bots.engine.results import RecordResult, RunResult, StepResult
 from bots.flow.loader import LoadedFlow
 from bots.i18n import tr
+from bots.records.digest import file_sha256
 from bots.store.errors import StoreError
 from bots.store.rows import StepSummary
 from bots.store.store import RunStore
@@ -41,16 +42,15 @@ def selectors_hash(loaded: LoadedFlow) -> str | None:
     return digest.hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def input_digest(info: RunInfo) -> str | None:
+    """The input's SHA-256 (computed once by the engine; here only if it did not)."""
+    if info.input_sha256 is not None or info.input_file is None:
+        return info.input_sha256
     try:
-        with path.open("rb") as file:
-            while chunk := file.read(1 << 20):
-                digest.update(chunk)
+        return file_sha256(info.input_file)
     except OSError as exc:
         raise StoreError(tr("入力ファイルのハッシュを計算できません: {p}: {e}", "cannot hash the input file {p}: {e}",
-                            p=path, e=exc)) from exc
-    return digest.hexdigest()
+                            p=info.input_file, e=exc)) from exc
 
 
 class RunStoreListener(RunListener):
@@ -64,13 +64,15 @@ class RunStoreListener(RunListener):
         self._info: RunInfo | None = None
         self._run_id = ""
         self._input_recorded = False
+        self._run: RunResult | None = None
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
-        self._info, self._run_id = info, run.run_id
+        self._info, self._run_id, self._run = info, run.run_id, run
         self.store.start_run(run_id=run.run_id, flow_id=run.flow_id, flow_version=run.flow_version,
                              flow_hash=info.loaded.content_hash, selectors_hash=selectors_hash(info.loaded),
                              trigger=info.trigger, os_user=info.user, host=info.host, started_at=run.started,
-                             dry_run=run.dry_run, total=run.total)
+                             dry_run=run.dry_run, total=run.total, journal_id=run.journal_id,
+                             resumed_from=run.resumed_from, pid=os.getpid(), request=info.request)
         if info.input_file is not None:
             self._record_input(run.total)
 
@@ -90,7 +92,11 @@ class RunStoreListener(RunListener):
         self.store.finish_run(run, self.steps.timings())
 
     def _record_input(self, total: int | None) -> None:
-        file = self._info.input_file if self._info is not None else None
-        self.store.set_input(self._run_id, input_name=file.name if file else None,
-                             input_sha256=file_sha256(file) if file else None, total=total)
+        info = self._info
+        if info is None:
+            return
+        file = info.input_file
+        self.store.set_input(self._run_id, input_name=file.name if file else None, input_sha256=input_digest(info),
+                             total=total, journal_id=self._run.journal_id if self._run else None,
+                             resumed_from=self._run.resumed_from if self._run else None)
         self._input_recorded = True

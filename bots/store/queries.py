@@ -39,13 +39,14 @@ def _run_row(run: Run, records: tuple[RecordRow, ...] = ()) -> RunRow:
                   started_at=run.started_at, finished_at=run.finished_at, status=run.status, passed=run.passed,
                   failed=run.failed, review=run.review, not_run=run.not_run, total=run.total,
                   input_name=run.input_name, input_sha256=run.input_sha256, dry_run=run.dry_run, error=run.error,
-                  records=records)
+                  records=records, journal_id=run.journal_id, resumed_from=run.resumed_from)
 
 
 def _record_row(row: RecordOutcome) -> RecordRow:
     return RecordRow(run_id=row.run_id, index=row.record_index, location=row.location, key=row.record_key,
                      status=Status(row.status), outputs=dict(row.outputs), error=row.error, error_kind=row.error_kind,
-                     screenshot=row.screenshot, started_at=row.started_at, elapsed_ms=row.elapsed_ms)
+                     screenshot=row.screenshot, started_at=row.started_at, elapsed_ms=row.elapsed_ms,
+                     carried_from=row.carried_from)
 
 
 class RunQueries:

@@ -25,6 +25,7 @@ class RecordRow:
     screenshot: str | None
     started_at: dt.datetime | None
     elapsed_ms: int
+    carried_from: str | None = None  #: settled by this earlier run of the same job
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class RunRow:
     dry_run: bool
     error: str | None
     records: tuple[RecordRow, ...] = ()
+    journal_id: str | None = None
+    resumed_from: str | None = None
 
 
 @dataclass(frozen=True)

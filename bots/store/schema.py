@@ -83,11 +83,18 @@ class Run(Base):
     input_sha256: Mapped[str | None] = mapped_column(HASH)
     dry_run: Mapped[bool] = mapped_column(default=False)
     error: Mapped[str | None] = mapped_column(Text)
+    #: The job this run belongs to: its own id, or the first run's when it resumes one.
+    journal_id: Mapped[str | None] = mapped_column(String(64))
+    resumed_from: Mapped[str | None] = mapped_column(String(64))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    #: The run request (flow, inputs, options) as plain data: what ``resume`` starts again.
+    request: Mapped[dict[str, Any] | None] = mapped_column(JSON_VALUE)
 
     __table_args__ = (
         Index("ix_runs_started_at", "started_at"),
         Index("ix_runs_flow_started", "flow_id", "started_at"),
         Index("ix_runs_user_started", "os_user", "started_at"),
+        Index("ix_runs_flow_input", "flow_id", "input_sha256", "started_at"),
     )
 
 
@@ -107,6 +114,26 @@ class RecordOutcome(Base):
     screenshot: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     elapsed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set when this run only reports an outcome an earlier run of the same job reached.
+    carried_from: Mapped[str | None] = mapped_column(String(64))
+
+
+class JournalRow(Base):
+    """Where one record of a job stands (see :mod:`bots.engine.journal`): one row per record,
+    updated in place as it moves, durably before and after the commit step."""
+
+    __tablename__ = "record_journal"
+
+    journal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_key: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[str] = mapped_column(String(64))
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON_VALUE)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(50))
+    retryable: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class StepTimingRow(Base):

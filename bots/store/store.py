@@ -24,8 +24,8 @@ from bots.i18n import tr
 from bots.store import migrate
 from bots.store.engine import create, display_url, translated
 from bots.store.errors import StoreError
+from bots.store.journal import JournalMethods
 from bots.store.ledger import all_heads, get_head, set_head
-from bots.store.queries import RunQueries
 from bots.store.rows import LedgerHead, StepTiming
 from bots.store.schema import RecordOutcome, Run, StepTimingRow
 
@@ -44,10 +44,11 @@ def _outcome(run_id: str, record: RecordResult) -> RecordOutcome:
     return RecordOutcome(run_id=run_id, record_index=record.index, location=record.location,
                          record_key=record.key, status=record.status.value, outputs=dict(record.outputs),
                          error=record.error, error_kind=record.error_kind, screenshot=record.screenshot,
-                         started_at=record.started, elapsed_ms=max(0, round(record.elapsed * 1000)))
+                         started_at=record.started, elapsed_ms=max(0, round(record.elapsed * 1000)),
+                         carried_from=record.carried_from)
 
 
-class RunStore(RunQueries):
+class RunStore(JournalMethods):
     """The run store on one database. ``RunStore.open`` for normal use (it migrates)."""
 
     def __init__(self, url: str) -> None:
@@ -93,18 +94,22 @@ class RunStore(RunQueries):
     def start_run(self, *, run_id: str, flow_id: str, flow_version: str, flow_hash: str,
                   selectors_hash: str | None, trigger: str, os_user: str, host: str, started_at: dt.datetime,
                   dry_run: bool = False, input_name: str | None = None, input_sha256: str | None = None,
-                  total: int | None = None) -> None:
+                  total: int | None = None, journal_id: str | None = None, resumed_from: str | None = None,
+                  pid: int | None = None, request: dict[str, Any] | None = None) -> None:
         """Insert the run as ``running``: a run that never finishes stays visible as such."""
         with self._write() as session:
             session.add(Run(run_id=run_id, flow_id=flow_id, flow_version=flow_version, flow_hash=flow_hash,
                             selectors_hash=selectors_hash, trigger=trigger, os_user=os_user, host=host,
                             started_at=started_at, status="running", passed=0, failed=0, review=0, not_run=0,
-                            total=total, input_name=input_name, input_sha256=input_sha256, dry_run=dry_run))
+                            total=total, input_name=input_name, input_sha256=input_sha256, dry_run=dry_run,
+                            journal_id=journal_id, resumed_from=resumed_from, pid=pid, request=request))
 
     def set_input(self, run_id: str, *, input_name: str | None, input_sha256: str | None,
-                  total: int | None) -> None:
-        """The input is known only once the records are counted (after ``run_started``)."""
-        self._update_run(run_id, input_name=input_name, input_sha256=input_sha256, total=total)
+                  total: int | None, journal_id: str | None = None, resumed_from: str | None = None) -> None:
+        """The input (and so the job: fresh or resumed) is known only once the records are
+        counted, after ``run_started``."""
+        self._update_run(run_id, input_name=input_name, input_sha256=input_sha256, total=total,
+                         journal_id=journal_id, resumed_from=resumed_from)
 
     def add_record(self, run_id: str, record: RecordResult) -> None:
         with self._write() as session:

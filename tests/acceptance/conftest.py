@@ -44,7 +44,8 @@ def run_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
     logs = tmp_path / "logs"
     monkeypatch.setenv("KZ_LOGS", str(logs))
 
-    def run(flow: Path = SAMPLE_FLOW, *, input_file: Path | None = None, dry_run: bool = False) -> FlowOutcome:
+    def run(flow: Path = SAMPLE_FLOW, *, input_file: Path | None = None, dry_run: bool = False,
+            **options: Any) -> FlowOutcome:
         holder: dict[str, Any] = {}
 
         def listeners(info: RunInfo) -> list[RunListener]:
@@ -53,9 +54,9 @@ def run_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., F
             return [*trail.listeners(info), RunLogListener(info, info.folder.name), holder["results"]]
 
         request = RunRequest(flow=str(flow), primary_input=str(input_file) if input_file else None,
-                             dry_run=dry_run, cwd=str(REPO))
+                             dry_run=dry_run, cwd=str(REPO), **options)
         with AuditTrail(logs) as trail:
-            result = LocalExecutor(Project(REPO)).run(request, listeners=listeners)
+            result = LocalExecutor(Project(REPO), journal=trail.store).run(request, listeners=listeners)
         return FlowOutcome(result, holder["folder"], holder["results"].path)
 
     return run

@@ -1,7 +1,7 @@
 """Flask application of the demo web core system (住民記録/申請受付).
 
 Request pipeline, in order, so each concern happens before anything it could spoil:
-slowness → fault (mode "before": no state touched yet, a retry is safe) → session and idle
+maintenance (503, nothing touched, not even a session) → slowness → fault (mode "before": no state touched yet, a retry is safe) → session and idle
 expiry → login required → CSRF on every POST. The views then only deal with their screen.
 """
 
@@ -41,6 +41,8 @@ def _before_request() -> ResponseReturnValue | None:
     path = request.path
     if path.startswith(_UNCHECKED_PATHS):
         return None
+    if cfg.maintenance and request.endpoint != "static":
+        return _maintenance()
     if cfg.slow_ms and path.startswith(cfg.slow_paths) and demo.roll_slow():
         time.sleep(cfg.slow_ms / 1000)  # wait-ok: deliberate slowness of the simulated system
     if cfg.fault_mode == "before" and demo.roll_fault(path):
@@ -62,6 +64,19 @@ def _before_request() -> ResponseReturnValue | None:
         if not token or not secrets.compare_digest(token.encode(), session.csrf_token.encode()):
             return bad_request("不正な要求です（CSRFトークン）")
     return None
+
+
+def _maintenance() -> ResponseReturnValue:
+    # Answered before sessions, CSRF or any view (even for unknown paths): the documented
+    # "nothing was processed" screen, so a robot may retry once maintenance is over.
+    return page(
+        "error.html",
+        "maintenance",
+        503,
+        heading="システムメンテナンス中",
+        heading_class="maintenance",
+        message="システムメンテナンス中です。しばらくしてから再度お試しください。この要求は処理されていません。",
+    )
 
 
 def _after_request(response: WerkzeugResponse) -> WerkzeugResponse:

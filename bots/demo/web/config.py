@@ -29,6 +29,8 @@ class DemoWebConfig:
     ``fault_mode``: ``"before"`` answers 500 before any state changes, so a retry is always safe.
     ``"after_commit"`` faults only the final submit (POST /confirm), and only after the record has
     been stored: the crash-after-commit case idempotent retries must survive.
+    ``maintenance``: every screen answers 503 before anything is processed (``/healthz`` excepted),
+    like a core system taken down for its nightly batch or an upgrade.
     ``clock`` is a monotonic seconds source used only for session idle expiry.
     """
 
@@ -45,6 +47,7 @@ class DemoWebConfig:
     seed: int | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     municipality: str = "○○市"
+    maintenance: bool = False
     clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     def __post_init__(self) -> None:

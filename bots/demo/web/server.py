@@ -22,7 +22,9 @@ from .config import DemoWebConfig
 
 _log = logging.getLogger(__name__)
 
-_RUNTIME_FIELDS = frozenset({"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed"})
+_RUNTIME_FIELDS = frozenset(
+    {"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed", "maintenance"}
+)
 _READY_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
 
@@ -90,9 +92,10 @@ class DemoServer:
         demo_context(self.app).store.close()
 
     def reconfigure(self, **changes: Any) -> DemoWebConfig:
-        """Change fault/slowness settings of the running system, e.g. to make it fail mid-run.
+        """Change fault/slowness/maintenance settings of the running system, e.g. to make it fail mid-run.
 
-        Only ``fault_*``, ``slow_*`` and ``seed`` may change; the rest is baked into the store and sessions.
+        Only ``fault_*``, ``slow_*``, ``seed`` and ``maintenance`` may change; the rest is baked into
+        the store and sessions.
         """
         unknown = set(changes) - _RUNTIME_FIELDS
         if unknown:
@@ -103,6 +106,13 @@ class DemoServer:
             with demo.rng_lock:
                 demo.rng.seed(changes["seed"])
         return demo.config
+
+    def expire_sessions(self) -> int:
+        """Expire every logged-in session now, as a restart of the core system or an operator would.
+
+        Lets tests make a login lapse mid-run without an injected clock; returns how many expired.
+        """
+        return demo_context(self.app).sessions.expire_all()
 
     def __enter__(self) -> DemoServer:
         return self

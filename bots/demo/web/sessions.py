@@ -24,7 +24,8 @@ _MAX_ANONYMOUS = 10_000
 
 @dataclass
 class Session:
-    """One browser's state. Mutated only by the request holding it (one browser, one request)."""
+    """One browser's state. Mutated only by the request holding it (one browser, one request),
+    except ``revoked``, which ``expire_all`` sets from any thread under the store's lock."""
 
     sid: str
     last_seen: float
@@ -33,6 +34,8 @@ class Session:
     pending: dict[str, Any] | None = None
     submit_token: str | None = None
     is_new: bool = False
+    #: Ended by ``SessionStore.expire_all`` (a restart of the core system): treated as idle-expired.
+    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class SessionStore:
             session = self._sessions.get(sid) if sid else None
             if session is None:
                 return Lookup(self._new(now), expired=False)
-            if session.user is not None and now - session.last_seen > self._idle:
+            if session.user is not None and (session.revoked or now - session.last_seen > self._idle):
                 del self._sessions[session.sid]
                 return Lookup(self._new(now), expired=True)
             session.last_seen = now
@@ -101,6 +104,23 @@ class SessionStore:
         with self._lock:
             self._sessions.pop(old.sid, None)
             return self._new(self._clock())
+
+    def expire_all(self) -> int:
+        """Expire every live login at once, as a restart of the core system would; returns how many.
+
+        The sessions are only marked, not dropped, so each browser's next request gets the same
+        「有効期限が切れました」 answer as after idling, instead of a bare login screen.
+        """
+        now = self._clock()
+        with self._lock:
+            live = [
+                s
+                for s in self._sessions.values()
+                if s.user is not None and not s.revoked and now - s.last_seen <= self._idle
+            ]
+            for session in live:
+                session.revoked = True
+            return len(live)
 
     def set_pending(self, session: Session, values: dict[str, Any]) -> str:
         """Hold a validated application for confirmation; returns its new one-time submit token."""
