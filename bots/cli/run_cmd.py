@@ -91,6 +91,10 @@ def execute(request: RunRequest, console: Console, verbose: bool, flow_label: Pa
             trail.input_refused(Path(flow_label), current_user(), str(exc))
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(ExitCode.INVALID) from None
+        except KeyboardInterrupt:  # the second stop request: the run is recorded as aborted
+            console.print(tr("強制停止しました。続きから再開するには runner.py resume を使います",
+                             "aborted; continue later with runner.py resume"))
+            raise typer.Exit(ExitCode.ABORTED) from None
     folder = holder.get("folder")
     results = holder.get("results")
     console.print(tr("実行記録: {f}", "run folder: {f}", f=folder))

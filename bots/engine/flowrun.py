@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
 from typing import Any
 
 from loguru import logger
@@ -22,9 +21,13 @@ from bots.engine.resume import Decide, start_job
 from bots.engine.steprunner import StepRunner
 from bots.errors import InputFileError, InputRecordError, KazagurumaError, SessionExpired, StepError
 from bots.flow import expressions
+from bots.flow.steps import StepBase
 from bots.i18n import tr
 from bots.records.model import SourceRecord
 from bots.run.folder import screenshot_path
+
+#: How often one record is keyed again after a lookup (``verify``) showed an uncertain commit did not land.
+MAX_VERIFY_RESTARTS = 2
 
 #: How a record an earlier run settled is reported by a resume.
 CARRIED_STATUS = {JournalState.CONFIRMED: Status.PASS, JournalState.FAILED: Status.FAIL,
@@ -213,45 +216,54 @@ class FlowRun:
                               "not keyed again; check in the core system whether it was keyed")
             self._mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
             return
-        self._mark(result, JournalState.IN_PROGRESS if not prior.state.maybe_keyed else prior.state)
+        found = self._verify(result, record, prior.state.value)
+        if found is None:
+            return
+        if not found:
+            result.notes.append(tr("照会で未登録を確認したため入力", "verified as not keyed; keying it"))
+            self._process(result, record)
+
+    def _verify(self, result: RecordResult, record: SourceRecord, previous: str) -> bool | None:
+        """Run the flow's ``verify`` block for a record whose commit may have gone through.
+        True: it is in the target system (the record is settled PASS with the outputs read);
+        False: it is not (key it); None: it could not be told (settled 要確認)."""
+        verify = self.flow.verify
+        assert verify is not None
         scope = self._scope(record)
         try:
-            self._with_session_recovery(scope, result, lambda: self.steps.run_steps(list(verify.steps), scope))
+            self._with_session_recovery(scope, result, list(verify.steps))
             found = bool(expressions.evaluate(verify.found, namespace(self.run, scope)))
         except JournalError:
             raise
         except Exception as exc:  # whatever went wrong, the record's fate is unknown: a person checks
             result.status, result.error_kind = Status.REVIEW, "unverified"
-            result.error = tr("前回中断した行の登録有無を確認できませんでした。基幹システムで確認してください: {e}",
-                              "could not verify whether the interrupted record was keyed; check in the core "
-                              "system: {e}", e=exc)
+            result.error = tr("登録の有無を照会で確認できませんでした。基幹システムで確認してください: {e}",
+                              "could not verify whether the record was keyed; check in the core system: {e}", e=exc)
             self._mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
-            return
-        self.run.listeners.notice("verified", tr("前回中断した行を照会しました（{k}）: {f}", "verified the interrupted "
-                                                 "record ({k}): {f}", k=result.key, f=tr("登録済み", "already keyed")
+            return None
+        self.run.listeners.notice("verified", tr("登録の有無を照会しました（{k}）: {f}", "verified whether record {k} "
+                                                 "was keyed: {f}", k=result.key, f=tr("登録済み", "keyed")
                                                  if found else tr("未登録", "not keyed")),
-                                  {"record": result.key, "found": found, "previous_state": prior.state.value})
+                                  {"record": result.key, "found": found, "previous_state": previous})
         if found:
-            result.status = Status.PASS
+            result.status, result.error, result.error_kind = Status.PASS, None, None
             result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
-            result.notes.append(tr("前回の実行で登録済みであることを照会で確認", "found keyed by the earlier run"))
+            result.notes.append(tr("登録済みであることを照会で確認", "found keyed by looking it up"))
             self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
-            return
-        result.notes.append(tr("照会で未登録を確認したため入力", "verified as not keyed; keying it"))
-        self._process(result, record)
+        return found
 
     def _scope(self, record: SourceRecord) -> Scope:
         marker = self.journal.record(record.index, record_key(self.flow, record)) if self.journal else None
         return Scope(vars=dict(self.run.globals), record=record, progress=RecordProgress(watcher=marker))
 
-    def _with_session_recovery(self, scope: Scope, result: RecordResult, work: Callable[[], None]) -> Scope:
-        """Run ``work``; when the session expired before anything was submitted, run the flow's
+    def _with_session_recovery(self, scope: Scope, result: RecordResult, steps: list[StepBase]) -> None:
+        """Run ``steps``; when the session expired before anything was submitted, run the flow's
         ``on_session_expired`` block (log in again) and start the record over."""
         attempts = 0
         while True:
             try:
-                work()
-                return scope
+                self.steps.run_steps(steps, scope)
+                return
             except SessionExpired as exc:
                 recoverable = not scope.commit_started or exc.nothing_saved
                 if not (self.flow.on_session_expired and recoverable
@@ -269,29 +281,45 @@ class FlowRun:
 
     def _process(self, result: RecordResult, record: SourceRecord) -> None:
         self._mark(result, JournalState.IN_PROGRESS)
-        scope = self._scope(record)
-        try:
-            self._with_session_recovery(scope, result, lambda: self.steps.run_steps(list(self.flow.steps), scope))
-        except JournalError:
-            raise
-        except (StepError, InputRecordError) as exc:
-            self._failed(result, scope, exc, exc.kind)
-        except KazagurumaError as exc:
-            self._failed(result, scope, exc, "framework")
-        except Exception as exc:  # our bug: keep the run going, keep the evidence
-            logger.opt(exception=True).bind(run_id=self.run.result.run_id).error("unexpected error in a step")
-            self._failed(result, scope, exc, "framework")
-        else:
-            result.status = Status.PASS
-            self.target_streak = 0
+        restarts = 0
+        while True:
+            scope = self._scope(record)
+            try:
+                self._with_session_recovery(scope, result, list(self.flow.steps))
+            except JournalError:
+                raise
+            except Exception as exc:
+                kind = exc.kind if isinstance(exc, (StepError, InputRecordError)) else "framework"
+                if not isinstance(exc, KazagurumaError):  # our bug: keep the run going, keep the evidence
+                    logger.opt(exception=True).bind(run_id=self.run.result.run_id).error("unexpected error in a step")
+                if self._uncertain(scope, exc) and self.flow.verify is not None and restarts < MAX_VERIFY_RESTARTS:
+                    # The commit may have gone through: look it up instead of guessing.
+                    self.run.listeners.notice("verify_after_error", tr(
+                        "登録操作の後でエラー。登録されたかを照会します: {e}",
+                        "error after the commit step; looking the record up: {e}", e=exc), {"record": result.key})
+                    found = self._verify(result, record, JournalState.SUBMITTING.value)
+                    if found is None or found:
+                        return
+                    restarts += 1
+                    self._mark(result, JournalState.IN_PROGRESS)
+                    continue
+                self._failed(result, scope, exc, kind)
+            else:
+                result.status = Status.PASS
+                self.target_streak = 0
+            break
         result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
         if result.status is Status.PASS:
             self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
 
+    @staticmethod
+    def _uncertain(scope: Scope, exc: BaseException) -> bool:
+        """After the commit step the record may have been keyed, unless the system said otherwise."""
+        return scope.commit_started and not getattr(exc, "nothing_saved", False)
+
     def _failed(self, result: RecordResult, scope: Scope, exc: BaseException, kind: str) -> None:
         self.failures += 1
-        # After the commit step the record may have been keyed, unless the system said otherwise.
-        uncertain = scope.commit_started and not getattr(exc, "nothing_saved", False)
+        uncertain = self._uncertain(scope, exc)
         result.status = Status.REVIEW if uncertain else Status.FAIL
         result.error = str(exc) or type(exc).__name__
         if uncertain:

@@ -92,9 +92,11 @@ class JournalMethods(RunQueries):
         if run is None or run.status not in RESUMABLE:
             return None
         journal_id = run.journal_id or run.run_id
-        counts = dict(session.execute(
+        counts: dict[str, int] = {state: count for state, count in session.execute(
             select(JournalRow.state, func.count()).where(JournalRow.journal_id == journal_id)
-            .group_by(JournalRow.state)).tuples().all())
+            .group_by(JournalRow.state)).all()}
+        if not counts and run.status != RunStatus.RUNNING.value:
+            return None  # stopped before its first record (e.g. the login failed): a new run is the same
         retry_failed = session.scalar(select(func.count()).select_from(JournalRow).where(
             JournalRow.journal_id == journal_id, JournalRow.state == JournalState.FAILED.value,
             JournalRow.retryable.is_(True))) or 0

@@ -39,6 +39,8 @@ def _before_request() -> ResponseReturnValue | None:
     demo = ctx()
     cfg = demo.config
     path = request.path
+    g.kz_in_flight = f"{request.method} {path}"
+    demo.request_started(g.kz_in_flight)
     if path.startswith(_UNCHECKED_PATHS):
         return None
     if cfg.maintenance and request.endpoint != "static":
@@ -64,6 +66,12 @@ def _before_request() -> ResponseReturnValue | None:
         if not token or not secrets.compare_digest(token.encode(), session.csrf_token.encode()):
             return bad_request("不正な要求です（CSRFトークン）")
     return None
+
+
+def _teardown_request(_exc: BaseException | None) -> None:
+    what = g.pop("kz_in_flight", None)
+    if what is not None:
+        ctx().request_ended(what)
 
 
 def _maintenance() -> ResponseReturnValue:
@@ -163,6 +171,7 @@ def create_app(config: DemoWebConfig) -> Flask:
     )
     app.before_request(_before_request)
     app.after_request(_after_request)
+    app.teardown_request(_teardown_request)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.add_url_rule("/", "root", root)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -29,6 +30,25 @@ class DemoContext:
     sessions: SessionStore
     rng: random.Random
     rng_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Requests being processed now, as "METHOD /path": lets a test act while one is in flight
+    #: (e.g. kill the robot between its 登録 click and the answer).
+    in_flight: Counter[str] = field(default_factory=Counter)
+    in_flight_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request_started(self, what: str) -> None:
+        with self.in_flight_lock:
+            self.in_flight[what] += 1
+
+    def request_ended(self, what: str) -> None:
+        with self.in_flight_lock:
+            self.in_flight[what] -= 1
+            if self.in_flight[what] <= 0:
+                del self.in_flight[what]
+
+    def count_in_flight(self, method: str, path_prefix: str) -> int:
+        with self.in_flight_lock:
+            return sum(n for what, n in self.in_flight.items()
+                       if what.split(" ", 1)[0] == method and what.split(" ", 1)[1].startswith(path_prefix))
 
     def roll_fault(self, path: str) -> bool:
         """Whether this request to ``path`` should fail (seeded, so runs are reproducible)."""

@@ -114,6 +114,10 @@ class DemoServer:
         """
         return demo_context(self.app).sessions.expire_all()
 
+    def requests_in_flight(self, method: str = "POST", path_prefix: str = "/") -> int:
+        """How many requests (e.g. ``POST /confirm``, the 登録) the system is processing right now."""
+        return demo_context(self.app).count_in_flight(method, path_prefix)
+
     def __enter__(self) -> DemoServer:
         return self
 
