@@ -1,9 +1,11 @@
-"""Keying throughput: the sample flow through the engine vs a hand-written Playwright script.
+"""Keying throughput: the sample flow through the engine vs a hand-written Playwright script,
+and the same flow without its per-record journal (the journal's cost).
 
-Both key the same N records into the same demo core system, in this one process run, with
+All key the same N records into the same demo core system, in this one process run, with
 the same locators (the selector map's first candidates) and the same browser flags. The flow
-runs with everything production has on: run store, audit ledger, run log, results workbook. Prints a
-table and, as its last line, JSON: {"records", "flow_rps", "raw_rps", "ratio", "cold_start_s"}.
+runs with everything production has on: journal, run store, audit ledger, run log, results workbook.
+Prints a table and, as its last line, JSON: {"records", "flow_rps", "flow_no_journal_rps",
+"journal_ratio", "raw_rps", "ratio", "cold_start_s"}.
 
     python bench/keying.py --records 200
 """
@@ -62,7 +64,7 @@ class LoopTimer(RunListener):
         self.passed += record.status.name == "PASS"
 
 
-def run_flow(xlsx: Path, url: str) -> tuple[float, int]:
+def run_flow(xlsx: Path, url: str, *, journal: bool = True) -> tuple[float, int]:
     os.environ["KZ_DEMO_URL"] = url
     os.environ["KZ_DEMO_PASSWORD"] = PASSWORD
     timer = LoopTimer()
@@ -73,7 +75,7 @@ def run_flow(xlsx: Path, url: str) -> tuple[float, int]:
 
     request = RunRequest(flow=str(FLOW), primary_input=str(xlsx), cwd=str(ROOT))
     with AuditTrail(Path(os.environ["KZ_LOGS"])) as trail:
-        LocalExecutor(Project(ROOT)).run(request, listeners=listeners)
+        LocalExecutor(Project(ROOT), journal=trail.store if journal else None).run(request, listeners=listeners)
     assert timer.first is not None and timer.last is not None
     return timer.last - timer.first, timer.passed
 
@@ -145,25 +147,30 @@ def main() -> None:
         write_applications_xlsx(one, rows[:1])
         with read_records(xlsx, sheet="申請一覧", header_row=1, columns=DEMO_COLUMNS) as reader:
             records = [r.values for r in reader]
-        results: dict[str, list[float]] = {"flow": [], "raw": []}
+        results: dict[str, list[float]] = {"flow": [], "no_journal": [], "raw": []}
         with serve_in_thread(DemoWebConfig(db_path=Path(tmp) / "store.sqlite3")) as server:
-            for _ in range(2):  # alternate to spread drift between the two
+            for _ in range(2):  # alternate to spread drift between the three
                 elapsed, ok = run_raw(records, server.url)
                 assert ok == len(records), f"raw keyed {ok}/{len(records)}"
                 results["raw"].append(len(records) / elapsed)
                 elapsed, ok = run_flow(xlsx, server.url)
                 assert ok == len(records), f"flow keyed {ok}/{len(records)}"
                 results["flow"].append(len(records) / elapsed)
+                elapsed, ok = run_flow(xlsx, server.url, journal=False)
+                assert ok == len(records), f"flow without journal keyed {ok}/{len(records)}"
+                results["no_journal"].append(len(records) / elapsed)
             stored = len(read_all(Path(tmp) / "store.sqlite3"))
             cold = cold_start(one, server.url)
-    flow_rps, raw_rps = max(results["flow"]), max(results["raw"])
-    print(f"{'':24}{'flow (engine)':>16}{'raw Playwright':>16}")
-    print(f"{'records/s (best of 2)':24}{flow_rps:16.2f}{raw_rps:16.2f}")
+    flow_rps, bare_rps, raw_rps = max(results["flow"]), max(results["no_journal"]), max(results["raw"])
+    print(f"{'':24}{'flow (journal)':>16}{'flow (no journal)':>19}{'raw Playwright':>16}")
+    print(f"{'records/s (best of 2)':24}{flow_rps:16.2f}{bare_rps:19.2f}{raw_rps:16.2f}")
     print(f"{'records/s (each run)':24}{', '.join(f'{v:.2f}' for v in results['flow']):>16}"
+          f"{', '.join(f'{v:.2f}' for v in results['no_journal']):>19}"
           f"{', '.join(f'{v:.2f}' for v in results['raw']):>16}")
-    print(f"stored in demo system: {stored} (expected {4 * len(records)})")
+    print(f"stored in demo system: {stored} (expected {6 * len(records)})")
     print(f"cold start runner.py run → first fill: {cold:.2f} s")
-    print(json.dumps({"records": len(records), "flow_rps": round(flow_rps, 3), "raw_rps": round(raw_rps, 3),
+    print(json.dumps({"records": len(records), "flow_rps": round(flow_rps, 3), "flow_no_journal_rps": round(bare_rps, 3),
+                      "journal_ratio": round(flow_rps / bare_rps, 3), "raw_rps": round(raw_rps, 3),
                       "ratio": round(flow_rps / raw_rps, 3), "cold_start_s": round(cold, 2)}))
 
 

@@ -40,6 +40,10 @@ class EventType(StrEnum):
     RECORD_KEYED = "record_keyed"
     RECORD_FAILED = "record_failed"
     RECORD_REVIEW = "record_review"
+    RECORD_CARRIED = "record_carried"  #: a resume reports a record an earlier run settled
+    RESUMED = "resumed"  #: a run took over an interrupted one (its journal)
+    FRESH_START = "fresh_start"  #: a run started over although one on the same input was interrupted
+    VERIFIED = "verified"  #: a possibly keyed record was looked up in the target system
     SELECTOR_DRIFT = "selector_drift"
     FLOW_REJECTED = "flow_rejected"
     LOGIN = "login"

@@ -33,6 +33,12 @@ def open_ledger(logs: Path) -> tuple[str, LedgerWriter]:
         return folder_id, LedgerWriter(logs / "audit" / folder_id, key=key)
 
 
+#: Notices that are audit events: drift of a screen, and every decision about a job's continuity
+#: (resumed, started over, a lookup of a possibly keyed record, a session re-established).
+_LEDGER_NOTICES = frozenset({"selector_drift", "resumed", "fresh_start", "verified", "verify_after_error",
+                             "session_expired"})
+
+
 class AuditListener(RunListener):
     required = True
 
@@ -60,12 +66,15 @@ class AuditListener(RunListener):
         event = _RECORD_EVENTS.get(record.status)
         if event is None:
             return
-        self._append(event, {"location": record.location, "key": record.key, "status": record.status.value,
-                             "outputs": record.outputs, "error": record.error, "kind": record.error_kind})
+        details = {"location": record.location, "key": record.key, "status": record.status.value,
+                   "outputs": record.outputs, "error": record.error, "kind": record.error_kind}
+        if record.carried_from:  # reported again by a resume: settled by that earlier run, not keyed now
+            event, details["carried_from"] = "record_carried", record.carried_from
+        self._append(event, details)
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
-        if kind == "selector_drift":
-            self._append("selector_drift", {"message": message, **data})
+        if kind in _LEDGER_NOTICES:  # decisions an auditor must be able to trace
+            self._append(kind, {"message": message, **data})
         elif kind == "audit":
             self._append(str(data.get("type", "event")), {"step": data.get("step")})
 

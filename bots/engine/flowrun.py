@@ -292,6 +292,8 @@ class FlowRun:
                 kind = exc.kind if isinstance(exc, (StepError, InputRecordError)) else "framework"
                 if not isinstance(exc, KazagurumaError):  # our bug: keep the run going, keep the evidence
                     logger.opt(exception=True).bind(run_id=self.run.result.run_id).error("unexpected error in a step")
+                if isinstance(exc, SessionExpired):
+                    self._log_in_again(result)
                 if self._uncertain(scope, exc) and self.flow.verify is not None and restarts < MAX_VERIFY_RESTARTS:
                     # The commit may have gone through: look it up instead of guessing.
                     self.run.listeners.notice("verify_after_error", tr(
@@ -311,6 +313,22 @@ class FlowRun:
         result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
         if result.status is Status.PASS:
             self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
+
+    def _log_in_again(self, result: RecordResult) -> None:
+        """The session expired where the record could not simply start over (after its commit
+        step, or out of restarts): log in again all the same, or the lookup (``verify``) and every
+        later record would meet a login screen. A system shows its expiry screen only once."""
+        if not self.flow.on_session_expired:
+            return
+        self.run.listeners.notice("session_expired", tr(
+            "セッションが切れました。再ログインします（行 {k}）", "session expired; logging in again (record {k})",
+            k=result.key), {"record": result.key, "attempt": 0})
+        try:
+            self.steps.run_steps(list(self.flow.on_session_expired), Scope(vars=self.run.globals))
+        except KazagurumaError as exc:
+            self.run.listeners.notice("recover_failed", tr("再ログインに失敗しました: {e}",
+                                                           "logging in again failed: {e}", e=exc),
+                                      {"record": result.key})
 
     @staticmethod
     def _uncertain(scope: Scope, exc: BaseException) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bots.adapters.excel_results import ResultsWorkbook
 from bots.engine.events import RunInfo, RunListener
-from bots.engine.results import RunResult
+from bots.engine.results import RunResult, RunStatus
 from bots.run.folder import results_path
 
 
@@ -22,6 +22,8 @@ class ResultsWorkbookListener(RunListener):
     def run_finished(self, run: RunResult) -> None:
         if self.info.loaded.flow.records is None or not self.info.input_headers:
             return
+        if run.status is RunStatus.INVALID and not run.records:
+            return  # refused before reading a row: a workbook of nothing would only confuse
         path = results_path(self.info.folder, self.info.input_file, self.info.loaded.flow.id)
         book = ResultsWorkbook(path, self.info.input_headers, list(self.info.loaded.flow.outputs),
                                input_path=self.info.input_file or path.with_suffix(".input"))

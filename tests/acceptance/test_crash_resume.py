@@ -95,6 +95,9 @@ def test_killed_five_times_and_resumed_keys_every_record_exactly_once(
     assert len(rows) == 201
     assert_results_match_store(rows, stored, failing_rows)
 
+    # The final run reports every row (carried ones included) in its run log too.
+    final_id, _ = latest_run(store_file)
+    assert sum(e.get("event") == "record_finished" for e in _events(_run_folder(store_file, final_id))) == 201
     history = runs(store_file)
     assert [status for _, status, _ in history] == ["interrupted"] * 5 + ["completed"]
     assert all(resumed == history[i][0] for i, (_, _, resumed) in enumerate(history[1:]))
