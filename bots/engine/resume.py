@@ -85,6 +85,7 @@ def start_job(run: RunContext, input_file: Path | None, resume: str | None, deci
         result.journal_id = result.run_id
         prior = {}
         if found is not None:
+            store.mark_interrupted(found.run_id)  # a dead 'running' run would otherwise stay 'running'
             run.listeners.notice("fresh_start", tr(
                 "{d} を再開せず、最初から実行します（指定による）", "not resuming {d}: starting over as requested",
                 d=found.describe()), {"superseded": found.run_id})
