@@ -7,7 +7,7 @@ import sys
 import typer
 from loguru import logger
 
-from bots.cli import audit_cmd, demo_cmd, run_cmd, selectors_cmd, validate_cmd
+from bots.cli import audit_cmd, demo_cmd, review_cmd, run_cmd, selectors_cmd, validate_cmd
 from bots.i18n import set_language, tr
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ app.command("resume", help=tr("中断した実行を続きから再開します"
 app.command("validate", help=tr("フロー定義を検査します", "validate flow files"))(validate_cmd.validate)
 app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
 app.command("demo", help=tr("デモ基幹システムを起動します", "start the demo core system"))(demo_cmd.demo)
+app.add_typer(review_cmd.app, name="review", help=tr("OCR の要確認帳票: レビューファイルの取り込み", "OCR review: import a corrected review workbook"))
 app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
 
 

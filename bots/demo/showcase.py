@@ -6,6 +6,7 @@ Everything stays on this machine: the demo system listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,49 +14,75 @@ from loguru import logger
 from rich.console import Console
 
 from bots.cli.run_cmd import standard_listeners
+from bots.demo.forms import generate_forms
 from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.server import serve_in_thread
 from bots.demo.web.store import read_all
 from bots.engine.executor import LocalExecutor, RunRequest
+from bots.engine.results import RunResult
 from bots.i18n import tr
 from bots.project import Project
 from bots.run.results_listener import ResultsWorkbookListener
 from bots.run.trail import AuditTrail
 
 SAMPLE_FLOW = Path("flows/shinsei_nyuryoku.yaml")
+OCR_FLOW = Path("flows/shinsei_ocr.yaml")
+SCANS = 12
 DEMO_PASSWORD = "demo-pass-2026"  # the demo system's own built-in account, not a real secret
+
+
+def _run(project: Project, console: Console, trail: AuditTrail, flow: Path,
+         inputs: dict[str, str] | None = None) -> tuple[RunResult, dict[str, object]]:
+    holder: dict[str, object] = {}
+    # The demo store starts empty every time: a fresh run, never a resume of an earlier demo.
+    request = RunRequest(flow=str(project.root / flow), cwd=str(project.root), inputs=inputs or {},
+                         if_interrupted="fresh")
+    result = LocalExecutor(project, journal=trail.store).run(
+        request, listeners=standard_listeners(console, False, holder, trail))
+    return result, holder
 
 
 def main() -> int:
     logger.remove()
     console = Console(stderr=True, soft_wrap=True)
     project = Project.discover()
-    store = project.logs / "demo" / "demo_web.sqlite3"
+    demo = project.logs / "demo"
+    store = demo / "demo_web.sqlite3"
     store.parent.mkdir(parents=True, exist_ok=True)
     store.unlink(missing_ok=True)
-    with serve_in_thread(DemoWebConfig(db_path=store)) as server:
+    scans = demo / "申請書スキャン"
+    shutil.rmtree(scans, ignore_errors=True)
+    console.rule(tr("申請書のスキャン（デモ用）を作成しています: {p}", "generating demo scans: {p}", p=scans))
+    generate_forms(scans, SCANS, seed=2026)
+    with serve_in_thread(DemoWebConfig(db_path=store)) as server, AuditTrail(project.logs) as trail:
         console.rule(tr("デモ基幹システム（Web）を起動しました: {u}", "demo core system (web) started: {u}", u=server.url))
         os.environ.setdefault("KZ_DEMO_PASSWORD", DEMO_PASSWORD)
         os.environ["KZ_DEMO_URL"] = server.url
-        holder: dict[str, object] = {}
-        request = RunRequest(flow=str(project.root / SAMPLE_FLOW), cwd=str(project.root))
-        with AuditTrail(project.logs) as trail:
-            result = LocalExecutor(project).run(request, listeners=standard_listeners(console, False, holder, trail))
+        console.rule(tr("1. Excel の申請一覧を入力", "1. keying the Excel list"))
+        result, holder = _run(project, console, trail, SAMPLE_FLOW)
+        console.rule(tr("2. スキャンした申請書を OCR で読み取って入力", "2. reading scanned forms (OCR) and keying them"))
+        ocr_result, ocr_holder = _run(project, console, trail, OCR_FLOW, {"scans": str(scans)})
         stored = len(read_all(store))
-    results = holder.get("results")
     console.rule(tr("デモの結果", "demo results"))
     console.print(tr("基幹システムに登録された申請: {n} 件（保存先 {s}）", "applications stored in the core system: {n} ({s})",
                      n=stored, s=store))
-    if isinstance(results, ResultsWorkbookListener) and results.path:
-        console.print(tr("結果ファイル（受付番号・失敗理由）: {p}", "results workbook: {p}", p=results.path))
-    console.print(tr("実行記録（JSON lines ログ・失敗時の画面）: {f}", "run folder (JSON-lines log, screenshots): {f}",
-                     f=holder.get("folder")))
+    for label, hold in ((tr("Excel", "Excel"), holder), (tr("OCR", "OCR"), ocr_holder)):
+        results = hold.get("results")
+        if isinstance(results, ResultsWorkbookListener) and results.path:
+            console.print(tr("結果ファイル（{l}: 受付番号・失敗理由）: {p}", "results workbook ({l}): {p}", l=label,
+                             p=results.path))
+        console.print(tr("実行記録（{l}: JSON lines ログ・失敗時の画面）: {f}", "run folder ({l}): {f}", l=label,
+                         f=hold.get("folder")))
+    for review in sorted(scans.glob("要確認/*/要確認_*.xlsx")):
+        console.print(tr("OCR の要確認（欄の画像つき）: {p}  → 修正後 python runner.py review import で再入力用の一覧に",
+                         "forms to review (with field images): {p} → after correcting: python runner.py review import",
+                         p=review))
     console.print(tr("監査台帳の検査: python runner.py audit verify / 報告書: python runner.py audit export --format html",
                      "check the audit ledger: python runner.py audit verify / report: python runner.py audit export"))
     console.print(tr("手で触ってみるには: python runner.py demo  →  http://127.0.0.1:8800 （ID kazaguruma）",
                      "to try it by hand: python runner.py demo  →  http://127.0.0.1:8800 (user kazaguruma)"))
     # Failed rows are the deliberately bad ones in the sample list: the demo itself succeeded.
-    return 0 if result.status.value == "completed" else int(result.exit_code)
+    return 0 if {result.status.value, ocr_result.status.value} == {"completed"} else 3
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ class FlowRun:
     def _execute(self) -> None:
         run = self.run
         try:
-            source = open_source(self.flow, namespace(run, Scope(vars={})))
+            source = open_source(self.flow, namespace(run, Scope(vars={})), run.project.selectors)
         except InputFileError as exc:
             run.result.status = RunStatus.INVALID
             run.result.error = str(exc)
@@ -71,7 +71,7 @@ class FlowRun:
             run.info.input_headers = source.headers
             run.result.total = source.total
             try:
-                job = start_job(run, source.file, self.resume, self.decide)
+                job = start_job(run, source.files or source.file, self.resume, self.decide)
             except InputFileError as exc:
                 run.result.status = RunStatus.INVALID
                 run.result.error = str(exc)
@@ -94,6 +94,8 @@ class FlowRun:
                 self._run_once()
             else:
                 self._loop(source.records)
+                for kind, message, data in source.finished() if source.finished else []:
+                    run.listeners.notice(kind, message, data)
         finally:
             self._teardown()
 
@@ -180,10 +182,12 @@ class FlowRun:
         t0 = time.perf_counter()
         try:
             if record.error is not None:
+                review = duplicate or record.review
+                kind = "needs_review" if record.review else "input_record"
                 result.status, result.error, result.error_kind = (
-                    Status.REVIEW if duplicate else Status.FAIL, record.error, "input_record")
-                self._mark(result, JournalState.REVIEW if duplicate else JournalState.FAILED, error=record.error,
-                           error_kind="input_record")
+                    Status.REVIEW if review else Status.FAIL, record.error, kind)
+                self._mark(result, JournalState.REVIEW if review else JournalState.FAILED, error=record.error,
+                           error_kind=kind)
             elif prior is not None and prior.state.interrupted:
                 self._recover(result, record, prior)
             else:

@@ -17,7 +17,7 @@ from bots.engine.context import RunContext
 from bots.engine.journal import InterruptedRun, JournalEntry, ResumeChoice, RunJournal
 from bots.errors import InputFileError
 from bots.i18n import tr
-from bots.records.digest import file_sha256
+from bots.records.digest import file_sha256, files_sha256
 
 Decide = Callable[[InterruptedRun], ResumeChoice]
 
@@ -32,18 +32,19 @@ class ResumeRefused(InputFileError):
     """The run would overlap an interrupted or running job of the same input."""
 
 
-def _hash(path: Path) -> str:
+def _hash(path: Path | tuple[Path, ...]) -> str:
     try:
-        return file_sha256(path)
+        return files_sha256(path) if isinstance(path, tuple) else file_sha256(path)
     except OSError as exc:
         raise InputFileError(tr("入力ファイルを読めません: {p}: {e}", "cannot read the input file {p}: {e}",
                                 p=path, e=exc)) from exc
 
 
-def start_job(run: RunContext, input_file: Path | None, resume: str | None, decide: Decide) -> JobStart:
+def start_job(run: RunContext, input_file: Path | tuple[Path, ...] | None, resume: str | None,
+              decide: Decide) -> JobStart:
     """Open the journal of this run's job. Raises :class:`ResumeRefused` (the run is refused
     before anything is keyed) when it must not go on."""
-    if input_file is not None:
+    if input_file:
         run.info.input_sha256 = _hash(input_file)
     store = run.journal
     result = run.result

@@ -77,6 +77,7 @@ class _Checker:
 
     def run(self) -> Diagnostics:
         self.selector_maps()
+        self.form_template()
         for step, loc in all_steps(self.flow):
             self.step(step, loc)
         self.expressions(self.loaded.source.data, ())
@@ -100,6 +101,27 @@ class _Checker:
                 self.add(("systems", name), tr("セレクタ定義を読めません: {p}", "cannot load selectors {p}", p=path))
             if selector_map is not None:
                 self.loaded.selector_maps[name] = selector_map
+
+    def form_template(self) -> None:
+        from bots.flow.model import FormRecords
+        from bots.ocr.template import form_path, load_form_template
+
+        records = self.flow.records
+        if not isinstance(records, FormRecords):
+            return
+        path = form_path(self.project.selectors, records.form)
+        template, found = load_form_template(path)
+        if template is None:
+            if path.is_file():
+                self.found.extend(found)
+            else:
+                self.add(("records", "form"), tr("帳票定義が見つかりません: {p}", "form template not found: {p}", p=path))
+            return
+        for name in records.columns:
+            if name not in template.fields:
+                self.add(("records", "columns", name), tr("帳票定義 '{f}' に欄 '{n}' がありません。", "form '{f}' has no "
+                                                          "field '{n}'.", f=records.form, n=name)
+                         + suggest(name, template.fields), key=True)
 
     def step(self, step: StepBase, loc: Loc) -> None:
         params = step.params

@@ -36,6 +36,13 @@ class InputSpec(FrozenModel):
     description: str | None = None
 
 
+def column_shorthand(value: Any) -> Any:
+    """``氏名: str`` is short for ``氏名: {type: str}``."""
+    if isinstance(value, dict):
+        return {k: ({"type": v} if isinstance(v, str) else v) for k, v in value.items()}
+    return value
+
+
 class ExcelRecords(FrozenModel):
     """Records are the rows of an Excel sheet under its header row."""
 
@@ -49,13 +56,31 @@ class ExcelRecords(FrozenModel):
     @field_validator("columns", mode="before")
     @classmethod
     def _shorthand_columns(cls, value: Any) -> Any:
-        """``氏名: str`` is short for ``氏名: {type: str}``."""
-        if isinstance(value, dict):
-            return {k: ({"type": v} if isinstance(v, str) else v) for k, v in value.items()}
-        return value
+        return column_shorthand(value)
 
 
-RecordsSpec = Annotated[ExcelRecords, Field(discriminator="source")]
+class FormRecords(FrozenModel):
+    """Records are scanned application forms (images or PDFs), read by OCR against a form
+    template (``selectors/forms/<form>.yaml``). A form with any doubtful field is not keyed:
+    it goes to the review workbook (要確認)."""
+
+    source: Literal["forms"] = Field("forms", alias="from")
+    #: A folder, a glob (``scans/*.pdf``) or one file.
+    files: str
+    form: str
+    key: tuple[str, ...] = ()
+    #: The template's fields the flow uses, typed like Excel columns (values are coerced the same way).
+    columns: dict[str, ColumnSpec]
+    #: Where the review workbook and field images go (personal data: beside the scans, not in logs).
+    review_dir: str | None = None
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _shorthand_columns(cls, value: Any) -> Any:
+        return column_shorthand(value)
+
+
+RecordsSpec = Annotated[ExcelRecords | FormRecords, Field(discriminator="source")]
 
 
 class Settings(FrozenModel):

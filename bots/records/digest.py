@@ -13,3 +13,12 @@ def file_sha256(path: Path) -> str:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def files_sha256(paths: tuple[Path, ...]) -> str:
+    """One SHA-256 for a set of files (a folder of scans): their names and contents, in order.
+    Adding, removing, renaming or changing any file changes it."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(f"{path.name}\0{file_sha256(path)}\n".encode())
+    return digest.hexdigest()

@@ -41,3 +41,5 @@ class SourceRecord:
     values: dict[str, Any]
     error: str | None = None
     notes: list[str] = field(default_factory=list)  #: non-fatal fixes, e.g. a restored leading zero
+    #: With ``error``: the record needs a person (要確認, e.g. a doubtful OCR field), not a fix of the input.
+    review: bool = False

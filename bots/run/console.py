@@ -52,7 +52,8 @@ class ConsoleListener(RunListener):
         self.progress.update(self.task, advance=1, failed=self.failed)
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
-        if kind in {"selector_drift", "recover_failed", "teardown_failed"} or (kind == "retry" and self.verbose):
+        if kind in {"selector_drift", "recover_failed", "teardown_failed", "review_workbook", "resumed",
+                    "fresh_start", "session_expired"} or (kind == "retry" and self.verbose):
             self.progress.console.print(f"  [yellow]{message}[/]")
 
     def run_finished(self, run: RunResult) -> None:

@@ -1,0 +1,55 @@
+"""OCR steps. A flow's own records come from ``records: {from: forms}`` (journalled, resumable,
+doubtful forms to the review workbook); this step reads scanned forms into a variable, e.g. to
+loop over them with ``for_each`` or to check a batch before keying it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bots.engine.context import StepContext
+from bots.engine.registry import Params, action
+from bots.errors import InputFileError, InputRecordError
+
+
+class ReadFormsParams(Params):
+    #: A folder, a glob or one file.
+    files: str
+    form: str
+    into: str
+    #: Also include the forms that need review (with ``_status`` 要確認 and ``_problems``).
+    include_doubtful: bool = False
+
+    def assigned_names(self) -> list[str]:
+        return [self.into]
+
+
+@action("ocr.read_forms", ReadFormsParams)
+def read_forms(ctx: StepContext, p: ReadFormsParams) -> None:
+    """Read scanned forms into ``vars.<into>``, one mapping per accepted form.
+
+    Each mapping holds the template's fields (values normalised like Excel cells) plus ``_file``.
+    Forms with a doubtful field or that cannot be read are left out (unless ``include_doubtful``)
+    and reported — never handed on silently.
+
+    ``- ocr.read_forms: {files: "{{ inputs.scans }}", form: shinsei, into: 申請書}``
+    """
+    from bots.ocr.pipeline import read_forms as read
+    from bots.records.forms_source import load_template, scan_files
+
+    try:
+        files = scan_files(str(p.files))
+        template = load_template(ctx.run.project.selectors, p.form)
+    except InputFileError as exc:
+        raise InputRecordError(str(exc)) from exc
+    rows: list[dict[str, Any]] = []
+    for form in read(files, template):
+        if form.status == "accepted" or p.include_doubtful:
+            row: dict[str, Any] = {**form.values(), "_file": str(form.file), "_status": form.status}
+            if form.status != "accepted":
+                row["_problems"] = {n: list(r.problems) for n, r in form.doubts().items()} or form.error
+            rows.append(row)
+        else:
+            ctx.notice("form_skipped", f"{Path(form.file).name}: {form.error or '要確認'}", file=str(form.file))
+    ctx.vars[p.into] = rows

@@ -1,0 +1,144 @@
+"""Scanned files → page images. PNG/JPEG/TIFF through Pillow, PDF through pypdfium2.
+
+pypdfium2 bundles PDFium, so no poppler is needed on Windows. Files are read into memory by
+Python and never opened by path in native code, so paths like ``日本語フォルダ/申請書.pdf``
+work on every platform.
+
+A file that cannot be read raises :class:`FormFileError`, a per-file error: the batch goes on
+with the next file. Messages do not repeat the file name; the caller shows it beside them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+from bots.errors import KazagurumaError
+from bots.i18n import tr
+
+#: Shorter than this (px) is a thumbnail or a photo crop, not a scan (A4 at 150 dpi: 1240 px).
+MIN_SHORT_SIDE_PX = 500
+#: Rendering cap for one PDF page: a poster-sized page must not exhaust memory.
+MAX_PDF_PIXELS = 60_000_000
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8")
+_NO_PAGES, _SOME_PAGES = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
+_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+
+
+class FormFileError(KazagurumaError):
+    """This file cannot be read as a form (missing, empty, corrupt, unsupported, not the form).
+
+    Per file: the file is reported with this message and the other files are still read."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def load_pages(path: Path, dpi: int = 300) -> list[Image.Image]:
+    """Every page of ``path`` as an RGB or L image; PDF pages are rendered at ``dpi``."""
+    data = _read(path)
+    pages = _pdf_pages(data, dpi, path) if data.lstrip()[:5] == b"%PDF-" else _image_pages(data, path)
+    for page in pages:
+        if min(page.size) < MIN_SHORT_SIDE_PX:
+            raise FormFileError(
+                tr("画像が小さすぎます（{w}×{h} ピクセル）。申請書は 150 dpi 以上でスキャンしてください",
+                   "the image is too small to be a scan ({w}×{h} px); scan forms at 150 dpi or more",
+                   w=page.width, h=page.height),
+                path,
+            )
+    return pages
+
+
+def _read(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FormFileError(tr("ファイルが見つかりません", "file not found"), path) from None
+    except IsADirectoryError:
+        raise FormFileError(tr("ファイルではなくフォルダです", "this is a folder, not a file"), path) from None
+    except OSError as exc:
+        raise FormFileError(
+            tr("ファイルを読めません（{e}）", "cannot read the file ({e})", e=exc.strerror or exc), path
+        ) from exc
+    if not data:
+        raise FormFileError(tr("ファイルが空です（0 バイト）", "the file is empty (0 bytes)"), path)
+    return data
+
+
+def _image_pages(data: bytes, path: Path) -> list[Image.Image]:
+    try:
+        image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        if data.startswith(_IMAGE_MAGIC):
+            raise _corrupt(path) from None
+        raise FormFileError(
+            tr("画像（PNG・JPEG・TIFF）でも PDF でもありません", "not an image (PNG, JPEG, TIFF) or a PDF"), path
+        ) from None
+    except _PILLOW_ERRORS as exc:
+        raise _corrupt(path) from exc
+    pages: list[Image.Image] = []
+    try:
+        for frame in ImageSequence.Iterator(image):  # multi-page TIFF: one image per page
+            frame.load()
+            pages.append(_plain(ImageOps.exif_transpose(frame) or frame))
+    except _PILLOW_ERRORS as exc:
+        raise _corrupt(path) from exc
+    return pages
+
+
+def _corrupt(path: Path) -> FormFileError:
+    return FormFileError(
+        tr("画像ファイルが壊れているか、途中で切れています", "the image file is corrupt or truncated"), path
+    )
+
+
+def _plain(image: Image.Image) -> Image.Image:
+    """RGB or L, whatever the file held (palette, 1-bit fax TIFF, 16-bit, CMYK, alpha on white)."""
+    if image.mode in ("RGB", "L"):
+        return image.copy()
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode == "1":
+        return image.convert("L")
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        return ImageOps.autocontrast(image.convert("F").convert("L"))
+    return image.convert("RGB")
+
+
+def _pdf_pages(data: bytes, dpi: int, path: Path) -> list[Image.Image]:
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise FormFileError(
+                tr("パスワード付きの PDF は読めません", "password-protected PDFs cannot be read"), path
+            ) from exc
+        if _NO_PAGES.search(data) and not _SOME_PAGES.search(data):  # PDFium refuses a page-less file
+            raise FormFileError(tr("PDF にページがありません", "the PDF has no pages"), path) from exc
+        raise FormFileError(tr("PDF が壊れています", "the PDF is corrupt"), path) from exc
+    try:
+        if len(document) == 0:
+            raise FormFileError(tr("PDF にページがありません", "the PDF has no pages"), path)
+        return [_render(document[index], index, dpi, path) for index in range(len(document))]
+    finally:
+        document.close()
+
+
+def _render(page: pdfium.PdfPage, index: int, dpi: int, path: Path) -> Image.Image:
+    width_pt, height_pt = page.get_size()
+    scale = dpi / 72
+    if width_pt * height_pt * scale * scale > MAX_PDF_PIXELS:
+        scale = (MAX_PDF_PIXELS / (width_pt * height_pt)) ** 0.5
+    try:
+        return _plain(page.render(scale=scale).to_pil())
+    except pdfium.PdfiumError as exc:
+        raise FormFileError(
+            tr("PDF の {n} ページ目を描画できません", "cannot render page {n} of the PDF", n=index + 1), path
+        ) from exc

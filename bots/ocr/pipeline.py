@@ -1,0 +1,148 @@
+"""Scanned files → :class:`FormResult` s: load, register, read fields, normalise, decide.
+
+``read_forms`` yields one result per form **in input order**, while the files are read in a
+process pool (one worker per core; a worker reads a whole file: loading, registration and the
+field OCR are all CPU-bound). A file that cannot be read or is not this form gives a result with
+``error`` and the batch goes on. Every page of a multi-page file (PDF, TIFF) is a form of its own
+(``scan.pdf#2``): a batch scanned into one PDF is the usual case.
+
+The decision rule (docs/design/ocr_forms.md), per field: accepted only if both readings
+(:data:`bots.ocr.fields.READINGS`) agree after normalisation, the value validates for its kind,
+no space is in doubt, and the field's confidence — the lower of the two readings' (each the
+lowest word confidence tesseract gives) — reaches ``template.threshold(name)``. Anything else is
+a *problem*, and one problem sends the whole form to review. An optional field is empty only
+when its zone holds no ink at all; ink that reads as nothing is a problem.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from bots.i18n import tr
+from bots.ocr.fields import FieldOcr, read_fields
+from bots.ocr.images import FormFileError, load_pages
+from bots.ocr.normalize import normalize
+from bots.ocr.register import WORK_DPI, register
+from bots.ocr.results import FieldReading, FormResult
+from bots.ocr.template import FieldSpec, FormTemplate
+from bots.ocr.tesseract import OcrEngineError, ensure_tesseract
+
+
+def read_form(path: Path, template: FormTemplate, *, crops_dir: Path | None = None, page: int = 1) -> FormResult:
+    """One form: page ``page`` of ``path``, read in this process (``read_forms`` reads every page)."""
+    ensure_tesseract(template_languages(template))
+    return _read_file(path, template, crops_dir, only=page)[0]
+
+
+def read_forms(
+    paths: Sequence[Path], template: FormTemplate, *, crops_dir: Path | None = None, workers: int | None = None
+) -> Iterator[FormResult]:
+    """Read the files in parallel; results in input order, as soon as each is ready.
+
+    ``workers``: processes (default: one per CPU core); 1 reads in this process. Raises
+    :class:`OcrEngineError` before reading anything when tesseract or a language is missing."""
+    files = [Path(p) for p in paths]
+    ensure_tesseract(template_languages(template))
+    count = min(workers or os.cpu_count() or 1, len(files))
+    if count <= 1:
+        for path in files:
+            yield from _read_file(path, template, crops_dir)
+        return
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        # map() keeps input order; chunks of 1 so a slow file does not hold back others' workers.
+        for results in pool.map(_read_file, files, repeat(template), repeat(crops_dir)):
+            yield from results
+
+
+def template_languages(template: FormTemplate) -> set[str]:
+    return {spec.lang for spec in template.fields.values() if spec.kind != "checkbox"}
+
+
+def _read_file(
+    path: Path, template: FormTemplate, crops_dir: Path | None, only: int | None = None
+) -> list[FormResult]:
+    """Worker: all forms of one file (or page ``only``); per-file and per-page failures become
+    ``error`` results."""
+    ensure_tesseract(template_languages(template))  # cached; sets the binary in a fresh worker too
+    started = time.perf_counter()
+    try:
+        pages = load_pages(path, dpi=WORK_DPI)
+    except FormFileError as exc:
+        return [FormResult(path, error=str(exc), seconds=time.perf_counter() - started)]
+    except Exception as exc:  # one unreadable file must not stop the batch
+        logger.opt(exception=exc).warning("ocr: cannot load {file}", file=str(path))
+        return [FormResult(path, error=_unexpected(exc), seconds=time.perf_counter() - started)]
+    if only is not None:
+        if not 1 <= only <= len(pages):
+            return [FormResult(path, only, error=tr("{n} ページ目はありません（全 {m} ページ）",
+                                                    "there is no page {n} (the file has {m})", n=only, m=len(pages)))]
+    numbered = {only: pages[only - 1]} if only is not None else dict(enumerate(pages, start=1))
+    results = []
+    for number, page in numbered.items():
+        try:
+            canvas = register(page, template)
+            stem = f"{path.stem}_{path.suffix.lstrip('.')}" + (f"_p{number}" if number > 1 else "")
+            seen = read_fields(canvas, template, crops_dir=crops_dir, stem=stem)
+            fields = {name: decide(name, spec, seen[name], template.threshold(name))
+                      for name, spec in template.fields.items()}
+            result = FormResult(path, number, fields, seconds=time.perf_counter() - started)
+        except FormFileError as exc:  # NotAFormError: marks not found, another document
+            result = FormResult(path, number, error=str(exc), seconds=time.perf_counter() - started)
+        except OcrEngineError as exc:
+            result = FormResult(path, number, error=str(exc), seconds=time.perf_counter() - started)
+        except Exception as exc:  # a bug shows on this form only, and in the log
+            logger.opt(exception=exc).warning("ocr: cannot read {file} page {page}", file=str(path), page=number)
+            result = FormResult(path, number, error=_unexpected(exc), seconds=time.perf_counter() - started)
+        results.append(result)
+        started = time.perf_counter()
+    return results
+
+
+def _unexpected(exc: Exception) -> str:
+    return tr("読み取り中にエラーが起きました（{e}）", "reading failed ({e})", e=type(exc).__name__)
+
+
+def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float) -> FieldReading:
+    """One field's value and, when it cannot be trusted, why (see the module doc)."""
+    if spec.kind == "checkbox":
+        raw = "" if seen.ticked is None else ("1" if seen.ticked else "0")
+        value, problems = normalize(spec, raw)
+        if seen.ticked is not None and seen.confidence < threshold:
+            problems.append(_low(seen.confidence, threshold))
+        return FieldReading(name, value, "", seen.confidence, tuple(problems), seen.crop)
+    first, *others = seen.readings
+    value, problems = normalize(spec, first.text)
+    confidence = min(reading.confidence for reading in seen.readings)
+    for other in others:
+        other_value, other_problems = normalize(spec, other.text)
+        if not problems and other_problems:
+            problems = list(other_problems)
+        if not problems and other_value != value:
+            shown = "" if spec.sensitive else f": {_shown(other_value)}"
+            problems.append(tr("2 回の読み取りが一致しません（もう一方{o}）", "the two readings differ (other{o})",
+                               o=shown))
+    if value is not None and confidence < threshold:
+        problems.append(_low(confidence, threshold))
+    if value is not None and any(reading.spacing_doubt for reading in seen.readings):
+        problems.append(tr("空白の有無がはっきりしません", "unclear whether there is a space"))
+    if value is None and not problems and confidence < threshold:
+        # Ink in the zone, but nothing read: never "empty" for an optional field.
+        problems.append(tr("文字がありますが読めません", "there is writing that could not be read"))
+    return FieldReading(name, value, first.text, round(confidence, 1), tuple(problems), seen.crop)
+
+
+def _low(confidence: float, threshold: float) -> str:
+    return tr("読み取りの確信度が低い（{c:.0f} < {t:.0f}）", "low confidence ({c:.0f} < {t:.0f})",
+              c=confidence, t=threshold)
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -1,0 +1,137 @@
+"""Registration: warp a scanned page onto the template's canvas using the four corner marks.
+
+One perspective transform from the marks' centres absorbs rotation (±3° and more), shift,
+scale (150–400 dpi) and a slight feeder skew at once, so that afterwards a zone in mm is a fixed
+pixel rectangle (``mm_to_px(zone.x)`` …) on a canvas at :data:`WORK_DPI`.
+
+Marks are filled, near-square dark blobs of the size the page's dpi predicts (dpi estimated as
+image width / page width). The quadrilateral they form must have the template's proportions
+and right angles at a plausible scale, so another document is refused (:class:`NotAFormError`)
+rather than warped into nonsense that OCR would then "read".
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from bots.i18n import tr
+from bots.ocr.images import FormFileError
+from bots.ocr.template import FormTemplate
+
+WORK_DPI = 300
+MM_PER_INCH = 25.4
+#: Marks are looked for on a copy at about this resolution: fast, and averages scanner noise.
+_DETECT_PX_PER_MM = 6.0
+#: Geometry tolerances (relative): opposite sides equal, proportions, scale vs the estimate.
+_SIDE_TOLERANCE = 0.03
+_RATIO_TOLERANCE = 0.04
+_SCALE_RANGE = (0.75, 1.33)
+
+Canvas = NDArray[np.uint8]
+Points = NDArray[np.float32]
+
+
+class NotAFormError(FormFileError):
+    """The page is not this form, or is scanned so that its corner marks cannot be found."""
+
+
+def mm_to_px(mm: float) -> int:
+    """A length or position in mm on the registered canvas, in pixels at :data:`WORK_DPI`."""
+    return round(mm * WORK_DPI / MM_PER_INCH)
+
+
+def to_gray(canvas: Canvas, *, drop_red: bool = False) -> Canvas:
+    """Grayscale of an RGB canvas. ``drop_red`` keeps only the red channel: red ink (印 seals,
+    red drop-out rules) turns near-white while black print and blue handwriting stay dark."""
+    if canvas.ndim == 2:
+        return canvas
+    if drop_red:
+        return np.ascontiguousarray(canvas[:, :, 0])
+    return np.asarray(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+
+
+def register(page: Image.Image, template: FormTemplate) -> Canvas:
+    """The page warped onto the template: RGB uint8, ``mm_to_px(height_mm)`` × ``mm_to_px(width_mm)`` × 3."""
+    rgb = np.asarray(page if page.mode == "RGB" else page.convert("RGB"), dtype=np.uint8)
+    px_per_mm = rgb.shape[1] / template.page.width_mm
+    found = _find_marks(rgb[:, :, 0], template, px_per_mm)  # red channel: a red seal is no mark
+    target = mark_centres_mm(template) * np.float32(WORK_DPI / MM_PER_INCH) - np.float32(0.5)  # to pixel indices
+    _check_geometry(found, target, px_per_mm / (WORK_DPI / MM_PER_INCH))
+    matrix = cv2.getPerspectiveTransform(found, target)
+    size = (mm_to_px(template.page.width_mm), mm_to_px(template.page.height_mm))
+    warped = cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                 borderValue=(255, 255, 255))
+    return np.asarray(warped, dtype=np.uint8)
+
+
+def mark_centres_mm(template: FormTemplate) -> Points:
+    """Template mark centres (mm): top-left, top-right, bottom-left, bottom-right."""
+    c = template.anchors.inset_mm + template.anchors.size_mm / 2
+    w, h = template.page.width_mm, template.page.height_mm
+    return np.array([[c, c], [w - c, c], [c, h - c], [w - c, h - c]], dtype=np.float32)
+
+
+def _not_a_form(detail: str) -> NotAFormError:
+    return NotAFormError(
+        tr("帳票の位置合わせ用マークが見つかりません（別の書類か、向き・読み取り範囲が違う可能性があります）",
+           "the form's registration marks were not found (another document, or scanned turned or cropped)")
+        + detail
+    )
+
+
+def _find_marks(gray: Canvas, template: FormTemplate, px_per_mm: float) -> Points:
+    """The blob nearest each page corner, in that corner's quadrant, in full-page pixels."""
+    factor = min(1.0, _DETECT_PX_PER_MM / px_per_mm)
+    small = np.asarray(cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    # Pixel centres sit at integer coordinates: a small-image pixel i spans full-size (i + 0.5) / factor - 0.5.
+    candidates = (_square_blobs(small, template.anchors.size_mm * px_per_mm * factor) + 0.5) / factor - 0.5
+    height, width = gray.shape
+    chosen: list[NDArray[np.float32]] = []
+    for cx, cy in ((0, 0), (width, 0), (0, height), (width, height)):
+        near = candidates[(np.abs(candidates[:, 0] - cx) < width / 2) & (np.abs(candidates[:, 1] - cy) < height / 2)]
+        if len(near):
+            chosen.append(near[int(np.argmin(np.hypot(near[:, 0] - cx, near[:, 1] - cy)))])
+    if len(chosen) < 4:
+        raise _not_a_form(tr("（見つかったマーク: 四隅のうち {n} か所）", " (marks found: {n} of 4 corners)",
+                             n=len(chosen)))
+    return np.array(chosen, dtype=np.float32)
+
+
+def _square_blobs(gray: Canvas, side: float) -> NDArray[np.float32]:
+    """Centroids (N×2) of filled, dark, near-square blobs whose side is about ``side`` px."""
+    smooth = cv2.GaussianBlur(gray, (3, 3), 0)
+    _, ink = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep: list[NDArray[np.float64]] = []
+    for label in range(1, count):
+        _, _, w, h, area = (int(v) for v in stats[label])
+        square_enough = 0.6 * side <= min(w, h) and max(w, h) <= 1.5 * side and min(w, h) / max(w, h) >= 0.75
+        # ≥ 0.75 of the bounding box inked: a filled square (≈0.9 at 3°), not a ring, box or glyph.
+        if square_enough and area >= 0.75 * w * h:
+            keep.append(centroids[label])
+    return np.array(keep, dtype=np.float32).reshape(-1, 2)
+
+
+def _check_geometry(found: Points, target: Points, scale_hint: float) -> None:
+    """The marks must form the template's rectangle (any small rotation), at a plausible scale."""
+
+    def sides(p: Points) -> tuple[float, float, float, float]:
+        return (float(np.hypot(*(p[1] - p[0]))), float(np.hypot(*(p[3] - p[2]))),
+                float(np.hypot(*(p[2] - p[0]))), float(np.hypot(*(p[3] - p[1]))))
+
+    top, bottom, left, right = sides(found)
+    want_top, _, want_left, _ = sides(target)
+    across, down = found[1] - found[0], found[2] - found[0]
+    implausible = (
+        min(top, bottom, left, right) <= 0
+        or abs(top / bottom - 1) > _SIDE_TOLERANCE
+        or abs(left / right - 1) > _SIDE_TOLERANCE
+        or abs(((left + right) / (top + bottom)) / (want_left / want_top) - 1) > _RATIO_TOLERANCE
+        or abs(float(np.dot(across, down))) / (top * left) > 0.05  # not a right angle
+        or not _SCALE_RANGE[0] <= (top + bottom) / 2 / want_top / scale_hint <= _SCALE_RANGE[1]
+    )
+    if implausible:
+        raise _not_a_form(tr("（マークの配置が帳票定義と合いません）", " (the marks do not match the template)"))

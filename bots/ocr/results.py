@@ -1,0 +1,57 @@
+"""What reading a form produces. Plain frozen data, picklable across the process pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+FormStatus = Literal["accepted", "review", "error"]
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """One field of one form, as read and normalised.
+
+    ``problems`` lists why the value cannot be trusted (low confidence, two readings disagree,
+    fails validation, required but empty): any problem sends the whole form to a person."""
+
+    name: str
+    value: Any  #: normalised: str, datetime.date, bool (checkbox) or None (empty)
+    raw: str  #: the text as OCR read it (before normalisation); "" for checkboxes
+    confidence: float  #: 0–100 (checkboxes: how clearly ticked or empty)
+    problems: tuple[str, ...] = ()
+    crop: Path | None = None  #: the field's image, kept for the reviewer
+
+    @property
+    def doubtful(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """One form (one page of a file). ``error`` is set when the file could not be read as a form
+    at all (corrupt, empty, not this form): then ``fields`` is empty."""
+
+    file: Path
+    page: int = 1
+    fields: dict[str, FieldReading] = field(default_factory=dict)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> FormStatus:
+        if self.error is not None:
+            return "error"
+        return "review" if any(f.doubtful for f in self.fields.values()) else "accepted"
+
+    @property
+    def location(self) -> str:
+        """Where staff find it: ``scan_012.pdf`` or ``scan_012.pdf#2`` for a later page."""
+        return self.file.name if self.page == 1 else f"{self.file.name}#{self.page}"
+
+    def values(self) -> dict[str, Any]:
+        return {name: reading.value for name, reading in self.fields.items()}
+
+    def doubts(self) -> dict[str, FieldReading]:
+        return {name: reading for name, reading in self.fields.items() if reading.doubtful}

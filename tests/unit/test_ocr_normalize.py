@@ -1,0 +1,170 @@
+"""Normalisation and validation of OCR'd field text, kind by kind (no OCR involved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bots import i18n
+from bots.audit.masking import mynumber_check_digit
+from bots.demo.sample_data import DEMO_COLUMNS, make_applications
+from bots.ocr.normalize import normalize
+from bots.ocr.template import FieldKind, FieldSpec, Zone
+from bots.records.coerce import coerce_value
+
+ZONE = Zone(x=1, y=1, w=10, h=5)
+KINDS = ("住民票の写し", "印鑑登録証明書", "児童手当認定請求", "国民健康保険加入")
+
+
+def spec(kind: FieldKind, **extra: Any) -> FieldSpec:
+    return FieldSpec(zone=ZONE, kind=kind, **extra)
+
+
+def valid_mynumber(first11: str = "12345678901") -> str:
+    return first11 + str(mynumber_check_digit(first11))
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "expected"),
+    [
+        # text: spaces collapse; a full-width one is kept; kanji are never touched (no NFKC)
+        ("text", "  佐藤　一郎 ", "佐藤　一郎"),
+        ("text", "佐藤 　 一郎", "佐藤　一郎"),
+        ("text", "渡邊　直樹", "渡邊　直樹"),
+        ("text", "髙橋\u3000一郎", "髙橋\u3000一郎"),
+        ("text", "東京都新宿区西新宿1丁目2番3号 コーポ桜101号室", "東京都新宿区西新宿1丁目2番3号コーポ桜101号室"),
+        ("text", "ABC Building 3F", "ABC Building 3F"),
+        # kana: half-width, hiragana and long-vowel look-alikes → full-width katakana, words joined by "　"
+        ("kana", "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ\u3000タロウ"),
+        ("kana", "やまだ　たろう", "ヤマダ\u3000タロウ"),
+        ("kana", "サトウ  ユウコ", "サトウ\u3000ユウコ"),
+        ("kana", "ショ-ジ", "ショージ"),
+        ("kana", "ショｰジ", "ショージ"),
+        ("kana", "ショ－ジ", "ショージ"),
+        ("kana", "キャサリン", "キャサリン"),
+        ("kana", "ティナ\u3000ハットリ", "ティナ\u3000ハットリ"),
+        # dates: 和暦 with 元年 and full-width digits
+        ("date_wareki", "昭和50年4月1日", dt.date(1975, 4, 1)),
+        ("date_wareki", "令和元年5月1日", dt.date(2019, 5, 1)),
+        ("date_wareki", "平成元年1月8日", dt.date(1989, 1, 8)),
+        ("date_wareki", "昭和５２年３月１４日", dt.date(1977, 3, 14)),
+        ("date_wareki", "昭和 19 年 5 月 8 日", dt.date(1944, 5, 8)),
+        ("date_wareki", "大正15年12月24日", dt.date(1926, 12, 24)),
+        # numbers
+        ("digits", "０１２ ３４", "01234"),
+        ("zip", "160-0023", "1600023"),
+        ("zip", "〒１６０－００２３", "1600023"),
+        ("zip", "1600023", "1600023"),
+        ("phone", "03-1234-5678", "0312345678"),
+        ("phone", "(0263)12-3456", "0263123456"),
+        ("phone", "090 1234 5678", "09012345678"),
+        ("mynumber", valid_mynumber(), valid_mynumber()),
+        ("mynumber", " ".join((valid_mynumber()[:4], valid_mynumber()[4:8], valid_mynumber()[8:])), valid_mynumber()),
+        ("mynumber", "-".join((valid_mynumber()[:4], valid_mynumber()[4:8], valid_mynumber()[8:])), valid_mynumber()),
+        # checkbox (the reader gives "1", "0" or "" for unclear)
+        ("checkbox", "1", True),
+        ("checkbox", "0", False),
+    ],
+)
+def test_normalises(kind: FieldKind, raw: str, expected: object) -> None:
+    value, problems = normalize(spec(kind), raw)
+    assert problems == []
+    assert value == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "reason"),
+    [
+        ("text", "佐藤|一郎", "記号"),
+        ("kana", "山田\u3000タロウ", "カタカナ"),
+        ("kana", "ヤマダ1", "カタカナ"),
+        ("kana", "ョシダ\u3000サクラ", "ありえません"),  # a small kana never starts a word
+        ("kana", "ヮワタナベ", "ありえません"),  # one character read twice, small then large
+        ("kana", "ハセガワ\u3000ーミ", "ありえません"),
+        ("kana", "イョウコ", "ありえません"),  # ョ after イ
+        ("date_wareki", "令和5年2月30日", "存在しない日付"),
+        ("date_wareki", "平成31年5月1日", "平成は"),
+        ("date_wareki", "昭和65年1月1日", "昭和は"),
+        ("date_wareki", "令和99年1月1日", "未来"),
+        ("date_wareki", "暇和50年4月1日", "和暦"),
+        ("date_wareki", "1975-04-01", "和暦"),
+        ("digits", "12a4", "数字"),
+        ("zip", "160-002", "7 桁"),
+        ("zip", "160-00234", "7 桁"),
+        ("phone", "03-1234-567", "10 桁か 11 桁"),
+        ("phone", "0O-1234-5678", "10 桁か 11 桁"),
+        ("mynumber", "12345678901", "12 桁"),
+        ("mynumber", valid_mynumber()[:11] + str((int(valid_mynumber()[11]) + 1) % 10), "検査用数字"),
+        ("checkbox", "", "チェック"),
+        ("checkbox", "?", "チェック"),
+    ],
+)
+def test_refuses_with_a_reason(kind: FieldKind, raw: str, reason: str) -> None:
+    _value, problems = normalize(spec(kind), raw)
+    assert len(problems) == 1
+    assert reason in problems[0]
+
+
+def test_a_refused_value_keeps_what_was_read_for_the_reviewer() -> None:
+    value, problems = normalize(spec("zip"), "160-002")
+    assert value == "160-002" and problems
+
+
+@pytest.mark.parametrize("raw", ["住民票の写し", " 住民票の 写し ", "住民票の写し\u3000"])
+def test_choice_equal_to_an_option(raw: str) -> None:
+    assert normalize(spec("choice", options=KINDS), raw) == ("住民票の写し", [])
+
+
+@pytest.mark.parametrize("raw", ["住民票の写", "住民票", "住民票の写しし", "印鑑證明書", "男"])
+def test_choice_never_guesses_the_closest_option(raw: str) -> None:
+    value, problems = normalize(spec("choice", options=KINDS), raw)
+    assert value == raw.strip()
+    assert problems and "選択肢" in problems[0]
+
+
+def test_single_character_choice() -> None:
+    sex = spec("choice", options=("男", "女"))
+    assert normalize(sex, "女") == ("女", [])
+    assert normalize(sex, "田")[1]
+
+
+@pytest.mark.parametrize("kind", ["text", "kana", "date_wareki", "zip", "phone", "mynumber", "choice"])
+def test_required_and_empty(kind: FieldKind) -> None:
+    extra = {"options": ("男", "女")} if kind == "choice" else {}
+    value, problems = normalize(spec(kind, required=True, **extra), "  \u3000")
+    assert value is None
+    assert problems == ["必須の欄が空です"]
+    assert normalize(spec(kind, **extra), "") == (None, [])
+
+
+def test_an_empty_required_checkbox_is_false_not_missing() -> None:
+    assert normalize(spec("checkbox", required=True), "0") == (False, [])
+
+
+def test_problems_never_show_the_value() -> None:
+    bad = valid_mynumber()[:11] + str((int(valid_mynumber()[11]) + 1) % 10)
+    _value, problems = normalize(spec("mynumber", sensitive=True), bad)
+    assert bad not in problems[0]
+
+
+def test_english_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KZ_LANG", "en")
+    i18n.set_language(None)
+    assert normalize(spec("zip"), "12")[1] == ["a postcode has 7 digits (123-4567)"]
+    assert normalize(spec("text", required=True), "")[1] == ["this required field is empty"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_same_record_as_the_excel_path(seed: int) -> None:
+    """What the demo list holds, read from paper in its printed form, gives the Excel path's values."""
+    for row, _ in make_applications(40, seed=seed, bad=0):
+        for column, kind in (("フリガナ", "kana"), ("郵便番号", "zip"), ("電話番号", "phone"), ("生年月日", "date_wareki")):
+            excel, _notes = coerce_value(row[column], DEMO_COLUMNS[column])
+            cell = row[column]
+            if isinstance(cell, dt.date) or not isinstance(cell, str):
+                continue  # a date or number cell has no printed text of its own
+            if kind == "date_wareki" and not cell.startswith(("明治", "大正", "昭和", "平成", "令和")):
+                continue  # S52.3.14-style abbreviations are Excel shorthand, not printed on forms
+            assert normalize(spec(kind), cell) == (excel, []), (column, cell)
