@@ -50,6 +50,7 @@ demo: install
 bench: install
 	$(PY) bench/keying.py --records 200
 	$(PY) bench/audit.py --entries 1000000
+	$(PY) bench/ocr.py --forms 30
 
 clean:
 	rm -rf $(STAMPS) build *.egg-info

@@ -1,4 +1,4 @@
-"""Scanned application forms → records (see docs/design/ocr_forms.md).
+"""Scanned application forms → records (see bots/ocr/DESIGN.md).
 
 ::
 

@@ -9,10 +9,11 @@ Cleaning: red ink (印 seals) is dropped by colour; the zone is inset by :data:`
 rules stay out; residual rules (long thin lines), seal rims (on a grayscale scan the red is lost),
 fragments cut by the crop edge and specks are erased; the ink is cropped with a white margin.
 
-Two readings per text field (:data:`READINGS`): the crop smoothed, scaled to two different text
-heights and binarised with a local (adaptive) threshold. The model sees two different images, so
-a misreading of one is rarely repeated by the other; the pipeline accepts a value only when both
-agree.
+Three readings per text field (:data:`READINGS`): the crop smoothed, scaled to three different text
+heights and binarised with a local (adaptive) threshold; a field read with ``eng`` (digits) gets
+its third reading from the ``jpn`` model. The model sees different images, so a misreading of one
+is rarely repeated by another; the pipeline accepts a value only when two confident readings agree
+and none reads another valid value.
 
 Spaces come from the ink, not from tesseract's words (it splits Japanese lines at ordinary letter
 spacing): a gap of a full character or more (:data:`_WIDE_GAP` text heights) is a full-width space,
@@ -41,8 +42,10 @@ from bots.ocr.tesseract import Word, read_batch
 Gray = NDArray[np.uint8]
 
 INSET_MM = 0.4  #: trimmed off each side of a zone: the rules stay out even when registration is 1 mm off
-#: The readings of a text field: (text height in px, adaptive-threshold offset).
-READINGS: tuple[tuple[int, int], ...] = ((40, 12), (56, 12))
+#: The readings of a text field: (text height in px, adaptive-threshold offset, cross-model). The
+#: cross-model reading of a field the template reads with ``eng`` (digits) uses the ``jpn`` model, a
+#: different network with different errors (eng reads a Mincho 5 as 9 at every scale; jpn does not).
+READINGS: tuple[tuple[int, int, bool], ...] = ((40, 12, False), (56, 12, False), (48, 12, True))
 MODE = "removed"
 _PAD = 16  #: white margin around the ink (px), tesseract needs some
 _SPECK = 3  #: px at WORK_DPI: scanner noise; a dakuten or the dot of 京 is larger
@@ -56,14 +59,15 @@ _EMPTY, _TICKED = 0.015, 0.05
 #: The full jpn model reads many digits as circled ones (4丁目 → ④丁目): nobody prints those on a form.
 _CIRCLED = {chr(0x2460 + i): str(i + 1) for i in range(20)} | {"\u24ea": "0"}
 #: Characters a kind can hold, when the template names none.
+#: (Not for kana: the model reads katakana as katakana anyway; a whitelist would only add a call.)
 KIND_WHITELIST: dict[FieldKind, str] = {
-    "kana": "".join(chr(c) for c in range(0x30A1, 0x30F7)) + "ー・ヽヾ",
     "date_wareki": "令和平成昭和大正明治元年月日0123456789",
     "digits": "0123456789",
     "zip": "0123456789-〒",
     "phone": "0123456789-()",
     "mynumber": "0123456789",
 }
+CROSS_WHITELIST = "0123456789-()"
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ def read_fields(
     crops: dict[str, Path | None] = {}
     prepared: dict[str, list[Prepared]] = {}
     inset = mm_to_px(INSET_MM)
+    # The second model for cross-model readings: jpn, if the template uses it (so it is installed).
+    cross = "jpn" if any("jpn" in spec.lang for spec in template.fields.values()) else None
+    choices = "".join(sorted({char for spec in template.fields.values() if spec.kind == "choice"
+                              for option in spec.options for char in option if not char.isspace()}))
     for name, spec in template.fields.items():
         x0, y0, x1, y1 = zone_px(template, name)
         crops[name] = _save_crop(canvas, (x0, y0, x1, y1), crops_dir, stem, name)
@@ -122,8 +130,15 @@ def read_fields(
             results[name] = _checkbox(name, gray[y0:y1, x0:x1], paper, ink, crops[name])
             continue
         prepared[name] = prepare(gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset], paper, ink)
-        key: tuple[str, int, str | None] = (spec.lang, spec.psm, whitelist_for(spec))
         for variant, reading in enumerate(prepared[name]):
+            key: tuple[str, int, str | None]
+            if READINGS[variant][2] and cross and "jpn" not in spec.lang:
+                # One group for every cross-model reading of the page (a verifier of digits).
+                key = (cross, spec.psm, CROSS_WHITELIST + "".join(_CIRCLED))
+            elif spec.kind == "choice" and not spec.whitelist:
+                key = (spec.lang, spec.psm, choices)  # all choice fields of the page in one call
+            else:
+                key = (spec.lang, spec.psm, whitelist_for(spec))
             for segment, image in enumerate(reading.segments):
                 groups.setdefault(key, []).append(_Job(name, variant, segment, image))
     words: dict[tuple[str, int, int], list[Word]] = {}
@@ -145,7 +160,7 @@ def read_fields(
     return results
 
 
-def whitelist_for(spec: FieldSpec) -> str | None:
+def whitelist_for(spec: FieldSpec, lang: str | None = None) -> str | None:
     """The template's whitelist, else the characters the kind allows (a choice: its options').
 
     Fewer candidates, fewer look-alikes (昭→暇, ベ→べ, ニ→二). A character outside the list is not
@@ -156,7 +171,7 @@ def whitelist_for(spec: FieldSpec) -> str | None:
         chars = "".join(sorted({char for option in spec.options for char in option if not char.isspace()}))
     else:
         chars = KIND_WHITELIST.get(spec.kind, "")
-    if chars and "jpn" in spec.lang and any(char.isdigit() for char in chars):
+    if chars and "jpn" in (lang or spec.lang) and any(char.isdigit() for char in chars):
         chars += "".join(_CIRCLED)  # the jpn model's way of writing digits, undone by unquirk()
     return chars or None
 
@@ -215,7 +230,7 @@ def prepare(crop: Gray, paper: float, ink: float) -> list[Prepared]:
     edges = [x0] + [x for gap in wide for x in (x0 + gap[0], x0 + gap[1])] + [x1]
     spans = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
     prepared = []
-    for target, offset in READINGS:
+    for target, offset, _cross in READINGS:
         scale = target / max(height, 1)
         block = max(15, int(target * 1.5) | 1)
         segments = []

@@ -6,7 +6,7 @@ field OCR are all CPU-bound). A file that cannot be read or is not this form giv
 ``error`` and the batch goes on. Every page of a multi-page file (PDF, TIFF) is a form of its own
 (``scan.pdf#2``): a batch scanned into one PDF is the usual case.
 
-The decision rule (docs/design/ocr_forms.md), per field: accepted only if both readings
+The decision rule (bots/ocr/DESIGN.md), per field: accepted only if both readings
 (:data:`bots.ocr.fields.READINGS`) agree after normalisation, the value validates for its kind,
 no space is in doubt, and the field's confidence — the lower of the two readings' (each the
 lowest word confidence tesseract gives) — reaches ``template.threshold(name)``. Anything else is
@@ -118,25 +118,40 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float) -> Fiel
         if seen.ticked is not None and seen.confidence < threshold:
             problems.append(_low(seen.confidence, threshold))
         return FieldReading(name, value, "", seen.confidence, tuple(problems), seen.crop)
-    first, *others = seen.readings
-    value, problems = normalize(spec, first.text)
-    confidence = min(reading.confidence for reading in seen.readings)
-    for other in others:
-        other_value, other_problems = normalize(spec, other.text)
-        if not problems and other_problems:
-            problems = list(other_problems)
-        if not problems and other_value != value:
-            shown = "" if spec.sensitive else f": {_shown(other_value)}"
-            problems.append(tr("2 回の読み取りが一致しません（もう一方{o}）", "the two readings differ (other{o})",
-                               o=shown))
-    if value is not None and confidence < threshold:
-        problems.append(_low(confidence, threshold))
-    if value is not None and any(reading.spacing_doubt for reading in seen.readings):
-        problems.append(tr("空白の有無がはっきりしません", "unclear whether there is a space"))
-    if value is None and not problems and confidence < threshold:
+    readings = [(reading, *normalize(spec, reading.text)) for reading in seen.readings]
+    # A reading that saw ink but read nothing (confidence 0) is no vote, not a vote for "empty".
+    valid = [(reading, value) for reading, value, problems in readings
+             if not problems and not (value is None and reading.confidence < threshold)]
+    values = {_key(value) for _, value in valid}
+    confident = [(reading, value) for reading, value in valid
+                 if reading.confidence >= threshold and not (value is not None and reading.spacing_doubt)]
+    if len(values) == 1 and len(confident) >= 2:  # two confident readings agree, none reads otherwise
+        value = confident[0][1]
+        confidence = min(reading.confidence for reading, _ in confident)
+        return FieldReading(name, value, confident[0][0].text, round(confidence, 1), (), seen.crop)
+    # Doubtful: show the most trusted reading, and every reason.
+    first, value, problems = max(readings, key=lambda r: (not r[2], r[0].confidence))
+    problems = list(problems)
+    if len(values) > 1:
+        shown = "" if spec.sensitive else ": " + " / ".join(sorted(values))
+        problems.append(tr("読み取るたびに違う値になります{o}", "the readings differ{o}", o=shown))
+    elif valid:
+        if any(reading.spacing_doubt for reading, value in valid if value is not None):
+            problems.append(tr("空白の有無がはっきりしません", "unclear whether there is a space"))
+        ranked = sorted((reading.confidence for reading, _ in valid), reverse=True)
+        second = ranked[1] if len(ranked) > 1 else 0.0
+        if second < threshold:
+            problems.append(_low(second, threshold))
+    elif not problems and all(not reading.text for reading in seen.readings):
         # Ink in the zone, but nothing read: never "empty" for an optional field.
         problems.append(tr("文字がありますが読めません", "there is writing that could not be read"))
-    return FieldReading(name, value, first.text, round(confidence, 1), tuple(problems), seen.crop)
+    if not problems:
+        problems.append(_low(first.confidence, threshold))
+    return FieldReading(name, value, first.text, round(first.confidence, 1), tuple(problems), seen.crop)
+
+
+def _key(value: Any) -> str:
+    return _shown(value) if value is not None else "None"
 
 
 def _low(confidence: float, threshold: float) -> str:

@@ -1,4 +1,5 @@
-"""Normalisation and validation of OCR'd field text, kind by kind (no OCR involved)."""
+"""Normalisation and validation of OCR'd field text, kind by kind, and the accept/review decision
+(no OCR involved)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from bots import i18n
 from bots.audit.masking import mynumber_check_digit
 from bots.demo.sample_data import DEMO_COLUMNS, make_applications
+from bots.ocr.fields import FieldOcr, Reading
 from bots.ocr.normalize import normalize
+from bots.ocr.pipeline import decide
 from bots.ocr.template import FieldKind, FieldSpec, Zone
 from bots.records.coerce import coerce_value
 
@@ -168,3 +171,54 @@ def test_same_record_as_the_excel_path(seed: int) -> None:
             if kind == "date_wareki" and not cell.startswith(("明治", "大正", "昭和", "平成", "令和")):
                 continue  # S52.3.14-style abbreviations are Excel shorthand, not printed on forms
             assert normalize(spec(kind), cell) == (excel, []), (column, cell)
+
+
+# --- the decision rule (bots.ocr.pipeline.decide): pure, no OCR ---------------------------------
+
+ZIP = spec("zip", lang="eng", whitelist="0123456789-")
+
+
+def seen(*readings: tuple[str, float]) -> FieldOcr:
+    return FieldOcr("郵便番号", tuple(Reading(text, conf) for text, conf in readings))
+
+
+@pytest.mark.parametrize(
+    ("readings", "value", "problem"),
+    [
+        ((("160-0023", 95), ("160-0023", 90), ("160-0023", 92)), "1600023", None),
+        ((("160-0023", 95), ("160-0023", 85), ("", 0)), "1600023", None),  # two confident agree
+        ((("160-0023", 95), ("160-0023", 70), ("160-0023", 60)), "1600023", "確信度が低い（70 < 80）"),
+        ((("160-0023", 95), ("160-0023", 90), ("460-0023", 30)), "1600023", "違う値"),  # never outvoted
+        ((("160-0023", 95), ("160-002", 90), ("160-0023", 88)), "1600023", None),  # an invalid one is no vote
+        ((("160-002", 95), ("160-002", 90), ("160-002", 88)), "160-002", "7 桁"),
+        ((("", 100), ("", 100), ("", 100)), None, None),  # no ink at all: empty
+        ((("", 0), ("", 0), ("", 0)), None, "読めません"),  # ink that reads as nothing
+    ],
+)
+def test_decision_rule(readings: tuple[tuple[str, float], ...], value: object, problem: str | None) -> None:
+    reading = decide("郵便番号", ZIP, seen(*readings), 80)
+    assert reading.value == value
+    if problem is None:
+        assert reading.problems == ()
+    else:
+        assert any(problem in p for p in reading.problems), reading.problems
+
+
+def test_doubtful_space_is_a_problem() -> None:
+    name = spec("text")
+    ocr = FieldOcr("氏名", (Reading("佐藤一郎", 95, True), Reading("佐藤一郎", 95, True), Reading("佐藤一郎", 90, True)))
+    assert "空白" in decide("氏名", name, ocr, 80).problems[0]
+
+
+def test_sensitive_disagreement_does_not_show_values() -> None:
+    number = spec("mynumber", sensitive=True)
+    ocr = FieldOcr("個人番号", (Reading(valid_mynumber(), 95), Reading(valid_mynumber("12345678902"), 95)))
+    problems = decide("個人番号", number, ocr, 80).problems
+    assert problems and not any(valid_mynumber()[:6] in p for p in problems)
+
+
+def test_checkbox_decisions() -> None:
+    box = spec("checkbox", required=True)
+    assert decide("同意", box, FieldOcr("同意", (), True, 0.2, 100.0), 80).value is True
+    unclear = decide("同意", box, FieldOcr("同意", (), None, 0.03, 50.0), 80)
+    assert unclear.value is None and unclear.problems
