@@ -43,41 +43,39 @@ def column_shorthand(value: Any) -> Any:
     return value
 
 
-class ExcelRecords(FrozenModel):
+class _TypedRecords(FrozenModel):
+    """What every record source declares: the record key and the typed columns the flow uses."""
+
+    key: tuple[str, ...] = ()
+    columns: dict[str, ColumnSpec]
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _shorthand_columns(cls, value: Any) -> Any:
+        return column_shorthand(value)
+
+
+class ExcelRecords(_TypedRecords):
     """Records are the rows of an Excel sheet under its header row."""
 
     source: Literal["excel"] = Field("excel", alias="from")
     file: str
     sheet: str | None = None
     header_row: int = Field(1, ge=1, le=1000)
-    key: tuple[str, ...] = ()
-    columns: dict[str, ColumnSpec]
-
-    @field_validator("columns", mode="before")
-    @classmethod
-    def _shorthand_columns(cls, value: Any) -> Any:
-        return column_shorthand(value)
 
 
-class FormRecords(FrozenModel):
+class FormRecords(_TypedRecords):
     """Records are scanned application forms (images or PDFs), read by OCR against a form
     template (``selectors/forms/<form>.yaml``). A form with any doubtful field is not keyed:
-    it goes to the review workbook (要確認)."""
+    it goes to the review workbook (要確認). ``columns`` are the template's fields the flow uses,
+    typed like Excel columns (values are coerced the same way)."""
 
     source: Literal["forms"] = Field("forms", alias="from")
     #: A folder, a glob (``scans/*.pdf``) or one file.
     files: str
     form: str
-    key: tuple[str, ...] = ()
-    #: The template's fields the flow uses, typed like Excel columns (values are coerced the same way).
-    columns: dict[str, ColumnSpec]
     #: Where the review workbook and field images go (personal data: beside the scans, not in logs).
     review_dir: str | None = None
-
-    @field_validator("columns", mode="before")
-    @classmethod
-    def _shorthand_columns(cls, value: Any) -> Any:
-        return column_shorthand(value)
 
 
 RecordsSpec = Annotated[ExcelRecords | FormRecords, Field(discriminator="source")]

@@ -68,16 +68,9 @@ def test_killed_five_times_and_resumed_keys_every_record_exactly_once(
         if point == "in_flight":
             before = _settled(store_file)
             wait_until(lambda: _settled(store_file) >= before + 2, 120, "two more records", runner)  # noqa: B023
-            # The next 登録 POST takes 3 s on the server: kill while it is in flight.
-            server.reconfigure(slow_ms=3000, slow_paths=("/confirm",), slow_rate=1.0)
-            wait_until(lambda: server.requests_in_flight("POST", "/confirm") > 0, 60, "a 登録 in flight", runner)
+            _hold_next_commit(server, runner)
             runner.kill_hard()
-            caught_in_flight = in_flight = _submitting_key(store_file)
-            # The orphaned request still completes on the server: the record IS stored, though the
-            # runner never saw the 受付番号. A resume must find it, not key it again.
-            wait_until(lambda name=in_flight: any(r["氏名"] == name for r in read_all(server.config.db_path)), 30,
-                       "the in-flight record to land in the core system")
-            server.reconfigure(slow_ms=0, slow_paths=())
+            caught_in_flight = _let_orphan_land(server, store_file)
         else:
             wait_until(lambda p=point: _settled(store_file) >= p, 240, f"{point} records settled", runner)
             runner.kill_hard()
@@ -145,8 +138,7 @@ def test_a_second_signal_aborts_mid_record_and_the_journal_stays_resumable(
     expected = expected_keyed(source)
     runner = start(["run", FLOW, "--input", str(source)], env, tmp_path / "abort.log")
     wait_until(lambda: _settled(store_file) >= 3, 120, "3 records settled", runner)
-    server.reconfigure(slow_ms=3000, slow_paths=("/confirm",), slow_rate=1.0)
-    wait_until(lambda: server.requests_in_flight("POST", "/confirm") > 0, 60, "a 登録 in flight", runner)
+    _hold_next_commit(server, runner)
     runner.send(signal.SIGINT)
     # Signals do not queue: the second is sent once the first was handled.
     wait_until(lambda: "停止の指示を受けました" in runner.output(), 30, "the first stop request", runner)
@@ -156,16 +148,30 @@ def test_a_second_signal_aborts_mid_record_and_the_journal_stays_resumable(
     run_id, status = latest_run(store_file)
     assert status == "aborted"
     assert journal_states(store_file).get("submitting", 0) + journal_states(store_file).get("submitted", 0) == 1
-    in_flight = _submitting_key(store_file)
-    wait_until(lambda: any(r["氏名"] == in_flight for r in read_all(server.config.db_path)), 30,
-               "the in-flight record to land in the core system")
-    server.reconfigure(slow_ms=0, slow_paths=())
+    _let_orphan_land(server, store_file)
 
     resumed = start(["resume", run_id], env, tmp_path / "resume.log")
     assert resumed.wait(timeout=300) == 1, resumed.output()[-3000:]
     stored = read_all(server.config.db_path)
     assert_store_holds_exactly(stored, expected)
     assert_results_match_store(results_rows(_results_path(resumed.output())), stored, failing_rows)
+
+
+def _hold_next_commit(server: Any, runner: Any) -> None:
+    """Make every 登録 POST take 3 s on the server and wait until one is in flight."""
+    server.reconfigure(slow_ms=3000, slow_paths=("/confirm",), slow_rate=1.0)
+    wait_until(lambda: server.requests_in_flight("POST", "/confirm") > 0, 60, "a 登録 in flight", runner)
+
+
+def _let_orphan_land(server: Any, store_file: Path) -> str:
+    """The runner is gone but its 登録 request still completes on the server: the record IS
+    stored, though the runner never saw the 受付番号 (a resume must find it, not key it again).
+    Waits for it, restores normal speed and returns its 氏名."""
+    name = _submitting_key(store_file)
+    wait_until(lambda: any(r["氏名"] == name for r in read_all(server.config.db_path)), 30,
+               "the in-flight record to land in the core system")
+    server.reconfigure(slow_ms=0, slow_paths=())
+    return name
 
 
 def _submitting_key(store_file: Path) -> str:

@@ -16,13 +16,13 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from demo_client import VALID, Client
-from flow_harness import application_list, receipts, run_job, sample_flow, stored_keys, web_project
+from flow_harness import application_list, receipts, run_job, sample_flow, stored_keys
 
 from bots.demo.web.server import DemoServer
 from bots.engine.executor import current_user
@@ -43,26 +43,8 @@ Key = tuple[str, str]
 
 
 @pytest.fixture
-def project(tmp_project: Project) -> Project:
-    return web_project(tmp_project)
-
-
-@pytest.fixture
 def flow(project: Project) -> Path:
     return sample_flow(project)
-
-
-@pytest.fixture
-def runs_url(tmp_path: Path) -> str:
-    return "sqlite:///" + (tmp_path / "runs" / "実行記録.sqlite3").as_posix()
-
-
-@pytest.fixture
-def store(runs_url: str, tmp_path: Path) -> Iterator[RunStore]:
-    """The test's own handle on the run store the runs write (to stage crashes and to inspect)."""
-    (tmp_path / "runs").mkdir(exist_ok=True)
-    with RunStore.open(runs_url, tmp_path / "runs") as opened:
-        yield opened
 
 
 def _text(key: Key) -> str:

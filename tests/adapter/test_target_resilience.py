@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flow_harness import application_list, receipts, run_job, sample_flow, stored_keys, web_project
+from flow_harness import application_list, receipts, run_job, sample_flow, stored_keys
 
 from bots.demo.web.server import DemoServer
 from bots.engine.events import RunListener
@@ -32,23 +32,6 @@ pytestmark = pytest.mark.browser
 Demo = Callable[..., DemoServer]
 FLOW_ID = "shinsei-nyuryoku"
 SAMPLE_RETRY = "retry: {attempts: 10, backoff: 500ms, max_backoff: 4s, on: [target_system, timeout]}"
-
-
-@pytest.fixture
-def project(tmp_project: Project) -> Project:
-    return web_project(tmp_project)
-
-
-@pytest.fixture
-def runs_url(tmp_path: Path) -> str:
-    return "sqlite:///" + (tmp_path / "runs" / "実行記録.sqlite3").as_posix()
-
-
-@pytest.fixture
-def store(runs_url: str, tmp_path: Path) -> Iterator[RunStore]:
-    (tmp_path / "runs").mkdir(exist_ok=True)
-    with RunStore.open(runs_url, tmp_path / "runs") as opened:
-        yield opened
 
 
 class At(RunListener):
