@@ -5,21 +5,27 @@ Everything stays on this machine: the demo system listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 from loguru import logger
 from rich.console import Console
 
-from bots.cli.run_cmd import standard_listeners
+from bots.audit.keys import audit_key
+from bots.audit.report_data import build_report
+from bots.audit.report_html import write_html
+from bots.cli.run_cmd import run_audited, standard_listeners
 from bots.demo.forms import generate_forms
 from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.server import serve_in_thread
 from bots.demo.web.store import read_all
 from bots.engine.executor import LocalExecutor, RunRequest
 from bots.engine.results import RunResult
+from bots.errors import ExitCode, KazagurumaError
 from bots.i18n import tr
 from bots.project import Project
 from bots.run.results_listener import ResultsWorkbookListener
@@ -37,14 +43,24 @@ def _run(project: Project, console: Console, trail: AuditTrail, flow: Path,
     # The demo store starts empty every time: a fresh run, never a resume of an earlier demo.
     request = RunRequest(flow=str(project.root / flow), cwd=str(project.root), inputs=inputs or {},
                          if_interrupted="fresh")
-    result = LocalExecutor(project, journal=trail.store).run(
-        request, listeners=standard_listeners(console, False, holder, trail))
+    result = run_audited(trail, request, listeners=standard_listeners(console, False, holder, trail),
+                         stop=threading.Event(), executor=LocalExecutor(project, journal=trail.store))
     return result, holder
 
 
 def main() -> int:
     logger.remove()
     console = Console(stderr=True, soft_wrap=True)
+    try:
+        return _showcase(console)
+    except KazagurumaError as exc:  # a sample flow or input refused: say which, no traceback
+        for diagnostic in getattr(exc, "diagnostics", ()) or ():
+            console.print(diagnostic.render())
+        console.print(f"[red]{exc}[/]")
+        return int(ExitCode.INVALID)
+
+
+def _showcase(console: Console) -> int:
     project = Project.discover()
     demo = project.logs / "demo"
     store = demo / "demo_web.sqlite3"
@@ -63,6 +79,10 @@ def main() -> int:
         console.rule(tr("2. スキャンした申請書を OCR で読み取って入力", "2. reading scanned forms (OCR) and keying them"))
         ocr_result, ocr_holder = _run(project, console, trail, OCR_FLOW, {"scans": str(scans)})
         stored = len(read_all(store))
+        today = dt.date.today()
+        report = build_report(trail.store, project.logs, today, today, key=audit_key())
+        report_path = project.logs / "reports" / f"{tr('監査報告', 'audit-report')}_demo_{today}.html"
+        write_html(report, report_path)
     console.rule(tr("デモの結果", "demo results"))
     console.print(tr("基幹システムに登録された申請: {n} 件（保存先 {s}）", "applications stored in the core system: {n} ({s})",
                      n=stored, s=store))
@@ -77,8 +97,10 @@ def main() -> int:
         console.print(tr("OCR の要確認（欄の画像つき）: {p}  → 修正後 python runner.py review import で再入力用の一覧に",
                          "forms to review (with field images): {p} → after correcting: python runner.py review import",
                          p=review))
-    console.print(tr("監査台帳の検査: python runner.py audit verify / 報告書: python runner.py audit export --format html",
-                     "check the audit ledger: python runner.py audit verify / report: python runner.py audit export"))
+    console.print(tr("監査報告書（今日の実行・台帳の検査結果）: {p}", "audit report (today's runs, ledger check): {p}",
+                     p=report_path))
+    console.print(tr("監査台帳の検査: python runner.py audit verify / 期間の報告書: python runner.py audit export",
+                     "check the audit ledger: python runner.py audit verify / a period's report: python runner.py audit export"))
     console.print(tr("手で触ってみるには: python runner.py demo  →  http://127.0.0.1:8800 （ID kazaguruma）",
                      "to try it by hand: python runner.py demo  →  http://127.0.0.1:8800 (user kazaguruma)"))
     # Failed rows are the deliberately bad ones in the sample list: the demo itself succeeded.

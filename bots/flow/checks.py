@@ -61,6 +61,12 @@ def assigned_vars(flow: Any) -> set[str]:
     return names
 
 
+def commits(loaded: LoadedFlow) -> bool:
+    """Whether the flow, or a sub-flow it calls, has a step marked ``commit: true``."""
+    return (any(s.commit or s.spec.commits for s, _ in all_steps(loaded.flow))
+            or any(commits(sub) for sub in loaded.subflows.values()))
+
+
 class _Checker:
     def __init__(self, loaded: LoadedFlow, project: Project, stack: tuple[Any, ...]) -> None:
         self.loaded = loaded
@@ -86,7 +92,7 @@ class _Checker:
                 self.add(("outputs", index), tr("出力 '{n}' はどのステップでも設定されていません。",
                                                 "output '{n}' is never set by a step.", n=name)
                          + suggest(name, self.vars))
-        if self.flow.records and not any(s.commit or s.spec.commits for s, _ in all_steps(self.flow)):
+        if self.flow.records and not commits(self.loaded):
             self.add(("steps",), tr("commit: true のステップがありません。--dry-run で基幹システムへの登録を止められません",
                                     "no step is marked commit: true; --dry-run cannot hold back the final submit"),
                      Severity.WARNING, key=True)
@@ -182,6 +188,20 @@ class _Checker:
         self.found.extend(replace(d, pos=here) if d.path == self.loaded.path and d.pos is None else d for d in found)
         if sub is not None:
             self.loaded.subflows[ref] = sub
+            self.record_columns_of(sub.flow, ref, where)
+
+    def record_columns_of(self, sub: Any, ref: str, where: Loc) -> None:
+        """A sub-flow that reads the caller's record needs a record, with the columns it reads."""
+        if not sub.record_columns:
+            return
+        if where[0] in ("setup", "teardown"):
+            self.add(where, tr("サブフロー '{r}' はレコードを使うので、{b} からは呼べません",
+                               "sub-flow '{r}' uses the current record: it cannot be called from {b}", r=ref, b=where[0]))
+            return
+        missing = [name for name in sub.record_columns if name not in self.flow.record_column_names()]
+        if missing:
+            self.add(where, tr("サブフロー '{r}' が使う列がこのフローのレコードにありません: {m}",
+                               "sub-flow '{r}' reads columns this flow's records lack: {m}", r=ref, m=", ".join(missing)))
 
     def expressions(self, node: Any, loc: Loc) -> None:
         if isinstance(node, dict):
@@ -202,7 +222,7 @@ class _Checker:
         except TemplateSyntaxError as exc:
             self.add(loc, tr("式の構文エラー: {e}", "expression syntax error: {e}", e=exc.message))
             return
-        columns = set(self.flow.records.columns) if self.flow.records else set()
+        columns = self.flow.record_column_names()
         known = {"record": columns, "inputs": set(self.flow.inputs), "vars": self.vars, "run": set(RUN_ATTRS)}
         for ref in refs:
             if ref.root in ENV.globals or ref.root in ENV.filters:
@@ -211,9 +231,11 @@ class _Checker:
                 self.add(loc, tr("未定義の名前 '{n}'（使える名前: {r}）。", "undefined name '{n}' (available: {r}).",
                                  n=ref.root, r=", ".join(ROOTS)) + suggest(ref.root, ROOTS))
             elif ref.root in known and ref.attr is not None and ref.attr not in known[ref.root]:
-                if ref.root == "record" and not self.flow.records:
-                    message = tr("このフローには records がないので record は使えません",
-                                 "record is undefined: this flow declares no records")
+                if ref.root == "record" and not columns:
+                    message = tr("このフローには records がないので record は使えません"
+                                 "（呼び出し元のレコードを使うサブフローは record_columns に列を書きます）",
+                                 "record is undefined: this flow declares no records (a sub-flow that uses the "
+                                 "caller's record lists its columns in record_columns)")
                 else:
                     message = tr("未定義の変数 '{r}.{a}'。", "undefined variable '{r}.{a}'.", r=ref.root, a=ref.attr) \
                         + suggest(ref.attr, known[ref.root])

@@ -36,8 +36,16 @@ class LoadedFlow:
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the flow file's bytes as loaded (what an approval refers to)."""
-        return hashlib.sha256(self.source.source.encode("utf-8")).hexdigest()
+        """What an approval and every run record refer to: the SHA-256 of the flow file's bytes
+        as loaded — and, when it calls sub-flows, of those bytes followed by each sub-flow's own
+        content hash (sorted by reference), so a changed sub-flow changes the hash of every flow
+        that calls it."""
+        own = hashlib.sha256(self.source.source.encode("utf-8"))
+        if not self.subflows:
+            return own.hexdigest()
+        for ref in sorted(self.subflows):
+            own.update(f"\0{ref}\0{self.subflows[ref].content_hash}".encode())
+        return own.hexdigest()
 
 
 def _ensure_models() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from bots.flow.types import Duration, FrozenModel
 from bots.i18n import tr
@@ -115,6 +115,10 @@ class Flow(FrozenModel):
     systems: dict[str, SystemSpec] = {}
     inputs: dict[str, InputSpec] = {}
     records: RecordsSpec | None = None
+    #: For a sub-flow that keys the caller's current record: the columns it reads as
+    #: ``record.<name>``. Every caller must have them, so one keying sub-flow serves the Excel
+    #: flow and the OCR flow alike.
+    record_columns: tuple[str, ...] = ()
     settings: Settings = Settings()
     #: Captured variables written as columns of the results workbook (e.g. 受付番号).
     outputs: tuple[str, ...] = ()
@@ -134,6 +138,17 @@ class Flow(FrozenModel):
         if not _FLOW_ID.match(value):
             raise ValueError(tr("id は英小文字・数字・_・- で書いてください", "write the id in lowercase letters, digits, _ and -"))
         return value
+
+    @model_validator(mode="after")
+    def _records_or_record_columns(self) -> Flow:
+        if self.records is not None and self.record_columns:
+            raise ValueError(tr("record_columns は呼び出し元のレコードを使うサブフロー用です。records と一緒には書けません",
+                                "record_columns is for sub-flows that use the caller's record; not with records"))
+        return self
+
+    def record_column_names(self) -> set[str]:
+        """The names ``record.<name>`` may use in this flow: its own columns, or the caller's."""
+        return set(self.records.columns) if self.records is not None else set(self.record_columns)
 
     def default_system(self, kind: str = "web") -> str | None:
         """The only system of a kind, which steps may leave unnamed."""

@@ -47,10 +47,10 @@ def flow_text(*blocks: str, head: str = "", flow_id: str = "browser-steps", logi
 
 
 def web_project(project: Project) -> Project:
-    """Give an empty project the real demo_web selector map and the shared login sub-flow."""
+    """Give an empty project the real demo_web selector map and the shared sub-flows (login,
+    keying one application, looking one up)."""
     shutil.copy(REPO / "selectors" / "demo_web.yaml", project.selectors / "demo_web.yaml")
-    (project.flows / "common").mkdir(exist_ok=True)
-    shutil.copy(REPO / "flows" / "common" / "demo_web_login.yaml", project.flows / "common" / "demo_web_login.yaml")
+    shutil.copytree(REPO / "flows" / "common", project.flows / "common", dirs_exist_ok=True)
     return project
 
 

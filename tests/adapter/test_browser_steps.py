@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from demo_client import VALID, Client, FakeClock, tiny_pdf, tiny_png
-from flow_harness import REPO, flow_text, run_text, web_project
+from flow_harness import REPO, flow_text, run_text
 
 from bots.demo.sample_data import make_applications, write_applications_xlsx
 from bots.demo.web.server import DemoServer
@@ -44,11 +44,6 @@ FILL_ENTRY = """
     - browser.select: {target: 申請入力.申請種別, value: 印鑑登録証明書}
     - browser.check: 申請入力.同意
 """
-
-
-@pytest.fixture
-def project(tmp_project: Project) -> Project:
-    return web_project(tmp_project)
 
 
 def _edit_selectors(project: Project, old: str, new: str) -> None:

@@ -162,6 +162,32 @@ def test_valid_flow_resolves_its_selector_map_and_sub_flows(repo_project: Projec
     assert len(loaded.content_hash) == 64
 
 
+def test_a_changed_sub_flow_changes_the_hash_of_every_flow_that_calls_it(tmp_path: Path) -> None:
+    """Runs record the flow's content hash: a keying change moved into a sub-flow must show."""
+    import hashlib
+    import shutil
+
+    shutil.copytree(REPO_ROOT / "flows", tmp_path / "flows")
+    shutil.copytree(REPO_ROOT / "selectors", tmp_path / "selectors")
+    project = Project(tmp_path)
+    flows = [tmp_path / "flows" / "shinsei_nyuryoku.yaml", tmp_path / "flows" / "shinsei_ocr.yaml"]
+    before = [load_flow(path, project)[0] for path in flows]
+    assert all(loaded is not None and "common/demo_web_entry.yaml" in loaded.subflows for loaded in before)
+
+    entry = tmp_path / "flows" / "common" / "demo_web_entry.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("browser.check: 申請入力.同意", "browser.click: 申請入力.同意"),
+                     encoding="utf-8")
+    after = [load_flow(path, project)[0] for path in flows]
+
+    for old, new, path in zip(before, after, flows, strict=True):
+        assert old is not None and new is not None
+        assert new.content_hash != old.content_hash, path.name
+        assert new.source.source == old.source.source  # the calling file itself did not change
+    login = load_flow(tmp_path / "flows" / "common" / "demo_web_login.yaml", project)[0]
+    assert login is not None  # a flow without sub-flows: the plain SHA-256 of its bytes
+    assert login.content_hash == hashlib.sha256(login.source.source.encode("utf-8")).hexdigest()
+
+
 # --- the command line -----------------------------------------------------------------------
 
 CLI_CASES = ("step_typo.yaml", "unknown_element.yaml", "yaml_syntax.yaml", "tab_indent.yaml", "subflow_cycle.yaml")
