@@ -41,8 +41,9 @@ typecheck: install
 unit: install
 	$(VENV)/bin/pytest -q tests/unit
 
+# -n auto: one worker per core; every test has its own ports, folders and display, so they run side by side.
 test: install lint typecheck
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto
 
 demo: install
 	$(PY) -m bots.demo.showcase

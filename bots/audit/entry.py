@@ -51,6 +51,19 @@ class EventType(StrEnum):
     LEDGER_ROTATED = "ledger_rotated"
     LEDGER_RECOVERED = "ledger_recovered"
     ARCHIVE_CREATED = "archive_created"
+    # The scheduler (bots/schedule/report.py): every fire time that did not run when due is audited.
+    SCHEDULE_MISFIRE = "schedule_misfire"
+    SCHEDULE_CATCH_UP = "schedule_catch_up"
+    SCHEDULE_SKIPPED_CLOSED_DAY = "schedule_skipped_closed_day"
+    SCHEDULE_FIRED = "schedule_fired"
+    SCHEDULE_RETRY = "schedule_retry"
+    SCHEDULE_LOADED = "schedule_loaded"
+    SCHEDULE_RELOADED = "schedule_reloaded"
+    SCHEDULE_INVALID = "schedule_invalid"
+    SCHEDULE_REMOVED = "schedule_removed"
+    SCHEDULER_STARTED = "scheduler_started"
+    SCHEDULER_STOPPED = "scheduler_stopped"
+    NOTIFY_FAILED = "notify_failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,16 @@ import sys
 import typer
 from loguru import logger
 
-from bots.cli import audit_cmd, demo_cmd, review_cmd, run_cmd, selectors_cmd, validate_cmd
+from bots.cli import (
+    audit_cmd,
+    demo_cmd,
+    review_cmd,
+    run_cmd,
+    schedule_cmd,
+    scheduler_cmd,
+    selectors_cmd,
+    validate_cmd,
+)
 from bots.i18n import set_language, tr
 
 app = typer.Typer(
@@ -32,6 +41,8 @@ app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義�
 app.command("demo", help=tr("デモ基幹システムを起動します", "start the demo core system"))(demo_cmd.demo)
 app.add_typer(review_cmd.app, name="review", help=tr("OCR の要確認帳票: レビューファイルの取り込み", "OCR review: import a corrected review workbook"))
 app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
+app.add_typer(schedule_cmd.app, name="schedule", help=tr("スケジュール: 検査・一覧・実行予定", "schedules: validate, list, next"))
+app.command("scheduler", help=tr("スケジューラ（常駐）を起動します", "run the scheduler daemon"))(scheduler_cmd.scheduler)
 
 
 def main() -> None:

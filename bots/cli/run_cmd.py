@@ -12,9 +12,9 @@ from rich.console import Console
 
 from bots.cli.validate_cmd import print_diagnostics
 from bots.engine.events import RunInfo, RunListener
-from bots.engine.executor import ListenerFactory, LocalExecutor, RunRequest, Trigger, current_user
+from bots.engine.executor import Executor, ListenerFactory, LocalExecutor, RunRequest, Trigger, current_user
 from bots.engine.journal import InterruptedRun, ResumeChoice
-from bots.engine.results import RunStatus
+from bots.engine.results import RunResult, RunStatus
 from bots.engine.resume import Decide
 from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError
 from bots.i18n import tr
@@ -66,29 +66,47 @@ def ask_on_terminal(console: Console) -> Decide:
     return decide
 
 
-def execute(request: RunRequest, console: Console, verbose: bool, flow_label: Path | str) -> None:
-    """Run a request with the standard listeners and the audit trail; exit with its code."""
-    holder: dict[str, object] = {}
-    project = Project.discover()
+def open_trail(console: Console, project: Project) -> AuditTrail:
+    """The audit trail, or exit 3: nothing runs unrecorded."""
     try:
-        trail = AuditTrail(project.logs)
+        return AuditTrail(project.logs)
     except KazagurumaError as exc:
         console.print(tr("[red]監査記録を開けないため実行しません: {e}[/]", "[red]not run: the audit trail cannot be opened: {e}[/]",
                          e=exc))
         raise typer.Exit(ExitCode.ABORTED) from None
+
+
+def run_audited(trail: AuditTrail, request: RunRequest, *, listeners: ListenerFactory, stop: threading.Event,
+                ask: Decide | None = None, executor: Executor | None = None) -> RunResult:
+    """Run a request with the audit trail: how ``run``, ``resume`` and the scheduler start runs.
+    A flow or input refused before the start is audited, then re-raised."""
+    try:
+        return (executor or LocalExecutor(Project.discover(), journal=trail.store)).run(
+            request, listeners=listeners, stop=stop, ask=ask)
+    except FlowError as exc:
+        trail.flow_rejected(Path(request.flow), request.user or current_user(), list(exc.diagnostics))  # type: ignore[arg-type]
+        raise
+    except InputFileError as exc:
+        trail.input_refused(Path(request.flow), request.user or current_user(), str(exc))
+        raise
+
+
+def execute(request: RunRequest, console: Console, verbose: bool) -> None:
+    """Run a request with the standard listeners and the audit trail; exit with its code."""
+    holder: dict[str, object] = {}
+    project = Project.discover()
+    trail = open_trail(console, project)
     stop = threading.Event()
     with trail, graceful_stop(stop, lambda text: console.print(f"[yellow]{text}[/]")):
         try:
-            result = LocalExecutor(project, journal=trail.store).run(
-                request, listeners=standard_listeners(console, verbose, holder, trail), stop=stop,
-                ask=ask_on_terminal(console))
+            result = run_audited(trail, request, listeners=standard_listeners(console, verbose, holder, trail),
+                                 stop=stop, ask=ask_on_terminal(console),
+                                 executor=LocalExecutor(project, journal=trail.store))
         except FlowError as exc:
-            trail.flow_rejected(Path(flow_label), current_user(), list(exc.diagnostics))  # type: ignore[arg-type]
             print_diagnostics(console, list(exc.diagnostics))  # type: ignore[arg-type]
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(ExitCode.INVALID) from None
         except InputFileError as exc:
-            trail.input_refused(Path(flow_label), current_user(), str(exc))
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(ExitCode.INVALID) from None
         except KeyboardInterrupt:  # the second stop request: the run is recorded as aborted
@@ -127,7 +145,7 @@ def run(
                          trigger=cast(Trigger, trigger if trigger in ("manual", "tray", "schedule") else "manual"),
                          dry_run=dry_run, headless=not headed, cwd=str(Path.cwd()),
                          if_interrupted="resume" if resume else "fresh" if fresh else "ask")
-    execute(request, console, verbose, flow)
+    execute(request, console, verbose)
 
 
 def resume_run(
@@ -150,7 +168,7 @@ def resume_run(
         raise typer.Exit(ExitCode.INVALID)
     request = RunRequest.model_validate({**stored, "resume": run_id, "headless": not headed,
                                          "if_interrupted": "ask", "dry_run": False})
-    execute(request, console, verbose, request.flow)
+    execute(request, console, verbose)
 
 
-__all__ = ["run", "resume_run", "Trigger"]
+__all__ = ["run", "resume_run", "open_trail", "run_audited", "standard_listeners", "Trigger"]

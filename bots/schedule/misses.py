@@ -1,0 +1,58 @@
+"""Fire times that did not run when due, and what to do about each: never silent.
+
+Two sources: the daemon was down (found at start-up by comparing each job's stored next run
+time with now, read straight from the job store table so that even a job APScheduler cannot
+restore is seen), and a due time reached too late while running (machine asleep, all workers
+busy). The policy decides: within the grace time a missed fire runs late (``catch_up``), the
+older of several are coalesced into the newest when ``coalesce``, beyond the grace time or with
+``after_downtime: skip`` it is skipped. Each decision is one ``schedule_misfire`` ledger entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from bots.schedule.model import MisfireSpec
+
+JOBS_TABLE = "apscheduler_jobs"
+
+
+@dataclass(frozen=True)
+class Decision:
+    fire_time: dt.datetime
+    decision: str  # catch_up | coalesced | skipped
+
+    @property
+    def runs(self) -> bool:
+        return self.decision == "catch_up"
+
+
+def stored_next_run_times(url: str) -> dict[str, dt.datetime]:
+    """Each stored job's next run time (UTC), straight from APScheduler's table; {} before the first start."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(JOBS_TABLE):
+                return {}
+            rows = connection.execute(sa.text(f"SELECT id, next_run_time FROM {JOBS_TABLE}"))
+            return {str(job_id): dt.datetime.fromtimestamp(float(at), dt.UTC)
+                    for job_id, at in rows if at is not None}
+    except SQLAlchemyError:
+        return {}
+    finally:
+        engine.dispose()
+
+
+def decide(missed: list[dt.datetime], policy: MisfireSpec, now: dt.datetime, *, after_downtime: bool) -> list[Decision]:
+    """What happens to each missed fire time (oldest first)."""
+    if after_downtime and policy.after_downtime == "skip":
+        return [Decision(at, "skipped") for at in missed]
+    grace = dt.timedelta(seconds=policy.grace)
+    within = [at for at in missed if now - at <= grace]
+    running = within[-1:] if policy.coalesce else within
+    return [Decision(at, "catch_up" if at in running else "coalesced" if at in within else "skipped")
+            for at in missed]
