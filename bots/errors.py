@@ -8,13 +8,19 @@
     ├── InputRecordError                 -       this record goes to 失敗/要確認; the loop goes on
     ├── StepError                        -       a step failed; retried or fails the record by policy
     │   ├── ElementNotFound              kind "element_not_found"
+    │   │   └── WindowNotFound           kind "element_not_found"  (desktop: no window with that title)
     │   ├── StepTimeout                  kind "timeout"
     │   ├── TargetSystemError            kind "target_system"  (HTTP 5xx, maintenance page, app not running)
-    │   │   └── SessionExpired           kind "session_expired"
+    │   │   ├── SessionExpired           kind "session_expired"
+    │   │   └── ApplicationStartError    kind "target_system"  (desktop: the client did not start)
     │   ├── ExpectationFailed            kind "expectation"  (expected text/value not shown)
-    │   └── FlowFailed                   kind "fail"  (the flow's own ``control.fail`` step)
+    │   ├── FlowFailed                   kind "fail"  (the flow's own ``control.fail`` step)
+    │   ├── FocusLost                    kind "focus_lost"  (desktop: another window has the keyboard)
+    │   └── ScreenMismatch               kind "screen_mismatch"  (desktop: not the recorded resolution)
     ├── RunAborted                       exit 3  too many failures, or a stop that could not finish cleanly
     └── FrameworkError                   exit 3  our bug: please report it
+
+    RunHalted (a BaseException, not an error)   the abort hotkey: the run stops before its next step
 
 Third-party exceptions are translated at the adapter edge (``raise … from exc``); nothing
 above the adapters sees a Playwright or openpyxl exception.
@@ -71,6 +77,8 @@ class InputRecordError(KazagurumaError):
     """One record's data is unusable (schema, or a validation message shown by the target system)."""
 
     kind = "input_record"
+    #: The target system refused the record before storing anything (see StepError).
+    nothing_saved: bool = False
 
 
 class StepError(KazagurumaError):
@@ -104,12 +112,41 @@ class SessionExpired(TargetSystemError):
     kind = "session_expired"
 
 
+class WindowNotFound(ElementNotFound):
+    """No window with the expected title appeared in time."""
+
+
+class ApplicationStartError(TargetSystemError):
+    """A desktop application could not be started, or exited before showing its window."""
+
+
+class FocusLost(StepError):
+    """The expected window does not have the keyboard focus: nothing was typed."""
+
+    kind = "focus_lost"
+    action_taken = False
+
+
+class ScreenMismatch(StepError):
+    """The screen's resolution or scale differs from the one a desktop selector map was recorded on."""
+
+    kind = "screen_mismatch"
+
+
 class ExpectationFailed(StepError):
     kind = "expectation"
 
 
 class FlowFailed(StepError):
     kind = "fail"
+
+
+class RunHalted(BaseException):  # noqa: N818 - a control signal like KeyboardInterrupt, not an error
+    """Staff pressed the abort hotkey: the engine stops before the next step; the record in
+    hand stays as the journal has it (resumable). A BaseException so no step handler eats it."""
+
+    #: Set by the engine: the record's commit step had started (it may have been keyed).
+    after_commit: bool = False
 
 
 class RunAborted(KazagurumaError):

@@ -31,6 +31,7 @@ from bots.errors import (
     TargetSystemError,
 )
 from bots.i18n import tr
+from bots.selectors.drift import drift_message
 from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
 
 T = TypeVar("T")
@@ -118,11 +119,9 @@ class BrowserSession:
                 self._chosen[key] = index
                 if index > 0 and key not in self._drift_reported:
                     self._drift_reported.add(key)
-                    self._notify("selector_drift", tr(
-                        "セレクタのずれ: {k} は第1候補 ({p}) で見つからず、第{n}候補 ({c}) で見つかりました",
-                        "selector drift: {k} not found by its first candidate ({p}) but by candidate {n} ({c})",
-                        k=key, p=candidates[0].describe(), n=index + 1, c=candidates[index].describe()),
-                        {"system": self.name, "element": key, "candidate": index + 1})
+                    self._notify("selector_drift", drift_message(key, candidates[0].describe(), index + 1,
+                                                                 candidates[index].describe()),
+                                 {"system": self.name, "element": key, "candidate": index + 1})
                 return locator
         raise PlaywrightTimeoutError("the element went away while it was being resolved")
 

@@ -21,6 +21,7 @@ from bots.records.model import SourceRecord
 
 if TYPE_CHECKING:
     from bots.adapters.browser import BrowserSession
+    from bots.adapters.desktop import DesktopSession
     from bots.engine.journal import JournalStore
     from bots.engine.resources import Resources
     from bots.engine.steprunner import StepRunner
@@ -44,11 +45,19 @@ class RunContext:
     stop: threading.Event = field(default_factory=threading.Event)
     #: Set when waiting must end now (a second stop request, an abort): retries give up.
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: Set by the abort hotkey: the run stops before its next step (journal left resumable).
+    halt: threading.Event = field(default_factory=threading.Event)
     #: The per-record journal (None: dry runs and runs without a run store keep none).
     journal: JournalStore | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     globals: dict[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)
+
+    def halt_now(self) -> None:
+        """The abort hotkey: stop before the next step; waits and retries end at once."""
+        self.halt.set()
+        self.cancel.set()
+        self.stop.set()
 
     def abort(self, reason: str) -> None:
         """Stop after the current record with status ABORTED (e.g. the audit trail failed)."""
@@ -176,6 +185,9 @@ class StepContext:
 
     def browser(self, system: str | None = None) -> BrowserSession:
         return self.run.resources.browser(self.system_name(system, "web"))
+
+    def desktop(self, system: str | None = None) -> DesktopSession:
+        return self.run.resources.desktop(self.system_name(system, "desktop"))
 
     def system_name(self, system: str | None, kind: str) -> str:
         from bots.errors import FlowError

@@ -30,6 +30,7 @@ from bots.errors import FlowError, InputFileError
 from bots.flow.loader import LoadedFlow, load_flow
 from bots.i18n import tr
 from bots.project import Project
+from bots.run.abort_hotkey import guard_run
 from bots.run.folder import new_run_id, run_folder
 from bots.secrets import SecretsView
 
@@ -133,7 +134,8 @@ class LocalExecutor:
             "実行記録を書き込めないため停止しました（{n}）: {e}", "stopped: the run record cannot be written ({n}): {e}",
             n=type(listener).__name__, e=exc))
         resources.bind(context)
-        FlowRun(context, resume=request.resume, decide=decider(request, ask)).execute()
+        with guard_run(context):  # the abort hotkey, for flows that hold mouse and keyboard
+            FlowRun(context, resume=request.resume, decide=decider(request, ask)).execute()
         if result.status is RunStatus.RUNNING:
             result.status = RunStatus.ABORTED
         return result

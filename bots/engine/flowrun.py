@@ -19,7 +19,14 @@ from bots.engine.records import open_source, record_key
 from bots.engine.results import RecordResult, RunStatus, Status
 from bots.engine.resume import Decide, start_job
 from bots.engine.steprunner import StepRunner
-from bots.errors import InputFileError, InputRecordError, KazagurumaError, SessionExpired, StepError
+from bots.errors import (
+    InputFileError,
+    InputRecordError,
+    KazagurumaError,
+    RunHalted,
+    SessionExpired,
+    StepError,
+)
 from bots.flow import expressions
 from bots.flow.steps import StepBase
 from bots.i18n import tr
@@ -82,9 +89,12 @@ class FlowRun:
         scope = Scope(vars=run.globals)
         try:
             self.steps.run_steps(list(self.flow.setup), scope)
-        except KazagurumaError as exc:
-            run.result.status = RunStatus.ABORTED
-            run.result.error = tr("準備処理に失敗しました: {e}", "setup failed: {e}", e=exc)
+        except (KazagurumaError, RunHalted) as exc:
+            if isinstance(exc, RunHalted):
+                self._halted(exc)
+            else:
+                run.result.status = RunStatus.ABORTED
+                run.result.error = tr("準備処理に失敗しました: {e}", "setup failed: {e}", e=exc)
             self._teardown()
             if source is not None:
                 self._mark_not_run(source.records)
@@ -195,6 +205,17 @@ class FlowRun:
         except JournalError as exc:
             self.run.abort(str(exc))
             result.status, result.error, result.error_kind = Status.NOT_RUN, str(exc), "framework"
+        except RunHalted as exc:  # the abort hotkey: the journal stays as it is (resumable)
+            if result.status is Status.NOT_RUN:
+                result.error_kind = "interrupted"
+                result.error = tr("中断の指示により処理の途中で中断しました（未完了。再開時に確認します）",
+                                  "interrupted on request (not done; checked on resume)")
+                if exc.after_commit:  # it may have been keyed: never reported as simply not done
+                    result.status = Status.REVIEW
+                    result.error = tr("登録操作の後で中断しました。基幹システムで登録の有無を確認してください（再開時にも確認します）",
+                                      "interrupted after the commit step: check in the core system whether it was "
+                                      "keyed (resume checks it too)")
+            self._halted(exc)
         except KeyboardInterrupt:  # a second stop request: leave the journal as it is (resumable)
             result.status, result.error_kind = Status.NOT_RUN, "interrupted"
             result.error = tr("強制停止により処理の途中で中断しました（再開時に確認します）",
@@ -203,6 +224,14 @@ class FlowRun:
         finally:
             result.elapsed = time.perf_counter() - t0
             self.run.listeners.record_finished(result)
+
+    def _halted(self, exc: RunHalted) -> None:
+        """Stop the run after the abort hotkey (or pyautogui's fail-safe): status stopped."""
+        self.run.halt_now()
+        if self.run.result.status is RunStatus.RUNNING:
+            self.run.result.status = RunStatus.STOPPED
+            self.run.result.error = tr("中断の指示により停止しました: {e}", "stopped on request: {e}", e=exc)
+        self.run.listeners.notice("halted", str(exc), {})
 
     def _recover(self, result: RecordResult, record: SourceRecord, prior: JournalEntry) -> None:
         """A record an earlier run left half-done: find out whether it reached the target system."""
@@ -292,6 +321,9 @@ class FlowRun:
                 self._with_session_recovery(scope, result, list(self.flow.steps))
             except JournalError:
                 raise
+            except RunHalted as halted:
+                halted.after_commit = scope.commit_started
+                raise
             except Exception as exc:
                 kind = exc.kind if isinstance(exc, (StepError, InputRecordError)) else "framework"
                 if not isinstance(exc, KazagurumaError):  # our bug: keep the run going, keep the evidence
@@ -379,7 +411,8 @@ class FlowRun:
 
     def _teardown(self) -> None:
         try:
-            self.steps.run_steps(list(self.flow.teardown), Scope(vars=self.run.globals))
+            if not self.run.halt.is_set():  # after an abort nothing more is typed or clicked
+                self.steps.run_steps(list(self.flow.teardown), Scope(vars=self.run.globals))
         except KazagurumaError as exc:
             self.run.listeners.notice("teardown_failed", tr("後処理に失敗しました: {e}", "teardown failed: {e}", e=exc), {})
         finally:

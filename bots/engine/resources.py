@@ -1,4 +1,4 @@
-"""Adapters a run owns (browser now; desktop and OCR later), opened lazily, closed once."""
+"""Adapters a run owns (browsers, desktop sessions), opened lazily, closed once at run end."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bots.errors import StepError
 from bots.i18n import tr
 
 if TYPE_CHECKING:
+    from bots.adapters.desktop import DesktopSession
     from bots.engine.context import RunContext
 
 
@@ -18,6 +19,7 @@ class Resources:
         self.headless = headless
         self._run: RunContext | None = None
         self._browsers: BrowserPool | None = None
+        self._desktops: dict[str, DesktopSession] = {}
 
     def bind(self, run: RunContext) -> None:
         self._run = run
@@ -52,7 +54,33 @@ class Resources:
     def open_sessions(self) -> list[BrowserSession]:
         return list(self._browsers.sessions.values()) if self._browsers is not None else []
 
+    def desktop(self, system: str) -> DesktopSession:
+        """The desktop session of ``system`` (its selector map, its launched applications)."""
+        if system in self._desktops:
+            return self._desktops[system]
+        if self._run is None or system not in self._run.loaded.flow.systems:
+            raise StepError(tr("対象システム {s} がフローにありません", "the flow has no system {s}", s=system))
+        from bots.adapters.desktop import DesktopSession  # OpenCV and X11 only for flows that need them
+        from bots.selectors.loader import selectors_path
+
+        spec = self._run.loaded.flow.systems[system]
+        map_file = selectors_path(self._run.project.selectors, spec.selectors or system)
+        session = DesktopSession(system, self._run.loaded.selector_maps.get(system), map_file, self._notify,
+                                 halt=self._run.halt)
+        self._desktops[system] = session
+        return session
+
+    def uses_desktop(self) -> bool:
+        return bool(self._desktops)
+
+    def close_desktop(self, system: str) -> None:
+        session = self._desktops.pop(system, None)
+        if session is not None:
+            session.close()
+
     def close(self) -> None:
+        for system in list(self._desktops):
+            self.close_desktop(system)
         if self._browsers is not None:
             self._browsers.close()
             self._browsers = None

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from bots.engine.context import RunContext, Scope, StepContext, namespace
 from bots.engine.results import Status, StepResult
-from bots.errors import InputRecordError, StepError
+from bots.errors import InputRecordError, RunHalted, StepError
 from bots.flow import expressions
 from bots.flow.types import RetryPolicy
 from bots.i18n import tr
@@ -78,6 +78,9 @@ class StepRunner:
         return True
 
     def run_step(self, step: StepBase, scope: Scope, depth: int = 0) -> None:
+        if self.run.halt.is_set():  # the abort hotkey: no further step touches mouse or keyboard
+            raise RunHalted(tr("中断の指示により {s} の前で停止しました", "stopped before {s} (abort requested)",
+                               s=step.label))
         listeners = self.run.listeners
         started = dt.datetime.now().astimezone()
         t0 = time.perf_counter()
@@ -112,6 +115,9 @@ class StepRunner:
                 params = render_params(step.params, namespace(self.run, scope))
                 step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
             except (StepError, InputRecordError) as exc:
+                if self.run.halt.is_set():  # the abort hotkey cut this step short: a stop, not a failure
+                    self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
+                    raise RunHalted(str(exc)) from exc
                 if commits and exc.action_taken is False:
                     scope.progress.commit_not_sent()  # the submit never went out
                 if policy is not None and self._may_retry(policy, attempt, exc, scope):

@@ -31,7 +31,9 @@ def load_selector_map(path: Path) -> tuple[SelectorMap | None, Diagnostics]:
     result: SelectorMap | None = None
     if loaded is not None:
         try:
-            result = SelectorMap.model_validate(loaded.data)
+            kind = loaded.data.get("kind") if isinstance(loaded.data, dict) else None
+            # The context tells candidates which kinds the map allows and where its images live.
+            result = SelectorMap.model_validate(loaded.data, context={"kind": kind, "folder": path.parent})
         except ValidationError as exc:
             found.extend(diagnostics_from_validation(exc, loaded))
     _CACHE[key] = (result, found)

@@ -7,16 +7,25 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from bots.flow.types import FrozenModel
 from bots.i18n import tr
+from bots.selectors.desktop_model import (
+    DESKTOP_KINDS,
+    WEB_KINDS,
+    Recorded,
+    check_candidate_kinds,
+    check_image_file,
+    map_kind,
+)
 
-_KINDS = ("role", "label", "text", "placeholder", "css", "xpath")
+_KINDS = tuple(dict.fromkeys((*WEB_KINDS, *DESKTOP_KINDS)))
 
 
 class Candidate(FrozenModel):
-    """One way to find an element. Exactly one of role/label/text/placeholder/css/xpath."""
+    """One way to find an element. Web: exactly one of role/label/text/placeholder/css/xpath;
+    desktop (``bots.selectors.desktop_model``): one of image/text/point/region."""
 
     role: str | None = None
     name: str | None = None  #: accessible name, with ``role``
@@ -26,17 +35,19 @@ class Candidate(FrozenModel):
     placeholder: str | None = None
     css: str | None = None
     xpath: str | None = None
+    image: str | None = None  #: desktop: a template file, relative to the map's folder
+    point: tuple[int, int] | None = None  #: desktop: x, y relative to the window
+    region: tuple[int, int, int, int] | None = None  #: desktop: x, y, width, height relative to the window
+    confidence: float | None = Field(None, gt=0, le=1)  #: desktop image: minimum match score
+    scales: tuple[float, ...] | None = None  #: desktop image: factors tried, in order
+
+    _image_exists = field_validator("image")(check_image_file)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Candidate:
-        given = [k for k in _KINDS if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                tr(
-                    "候補には role / label / text / placeholder / css / xpath のどれか一つを書いてください",
-                    "write exactly one of role / label / text / placeholder / css / xpath",
-                )
-            )
+    def _exactly_one(self, info: ValidationInfo) -> Candidate:
+        check_candidate_kinds([k for k in _KINDS if getattr(self, k) is not None], map_kind(info))
+        if (self.confidence is not None or self.scales is not None) and self.image is None:
+            raise ValueError(tr("confidence と scales は image と一緒に使います", "confidence and scales go with image"))
         if self.name is not None and self.role is None:
             raise ValueError(tr("name は role と一緒に使います", "name goes with role"))
         return self
@@ -59,6 +70,8 @@ def _as_list(value: Any) -> Any:
 class Screen(FrozenModel):
     url: str | None = None
     title: str | None = None
+    #: Desktop: a regular expression the screen's window title matches (``search``).
+    window: str | None = None
     elements: dict[str, list[Candidate]]
     #: Elements shown only in some states of the screen (error messages, search results):
     #: ``selectors check`` reports them when absent but does not fail for it.
@@ -92,6 +105,12 @@ class ErrorIndicator(FrozenModel):
     #: The system documents that this screen means the request was refused before processing,
     #: so retrying after a commit step cannot key the record twice.
     nothing_saved: bool = False
+    #: Desktop: the indicator is a window with this title pattern; its candidates are the
+    #: regions whose OCR text becomes the message.
+    window: str | None = None
+    #: Desktop: a key (``escape``) that closes the error window once its message is read, so a
+    #: modal dialog does not block the next record.
+    dismiss: str | None = None
     candidates: list[Candidate] = Field(min_length=1)
 
 
@@ -99,6 +118,8 @@ class SelectorMap(FrozenModel):
     system: str
     title: str | None = None
     kind: Literal["web", "desktop"] = "web"
+    #: Desktop: the screen the images were recorded on (a mismatch is refused at run time).
+    recorded: Recorded | None = None
     error_indicators: list[ErrorIndicator] = []
     screens: dict[str, Screen]
 
