@@ -34,18 +34,10 @@ from bots.demo.forms import generate_forms  # noqa: E402
 from bots.ocr.images import load_pages  # noqa: E402
 from bots.ocr.normalize import normalize  # noqa: E402
 from bots.ocr.pipeline import read_forms  # noqa: E402
+from bots.ocr.results import same_value  # noqa: E402
 from bots.ocr.template import load_form_template  # noqa: E402
 
 TEMPLATE = ROOT / "selectors" / "forms" / "shinsei.yaml"
-
-
-def same(value: Any, truth: Any) -> bool:
-    """Exactly right, compared the way the record would be keyed."""
-    if hasattr(value, "isoformat"):
-        value = value.isoformat()
-    if isinstance(truth, str) and isinstance(value, str):
-        return re.sub(r"[\s\u3000]", "", value) == re.sub(r"[\s\u3000]", "", truth)
-    return bool(value == truth)
 
 
 def baseline(forms: list[Any], template: Any) -> tuple[float, float]:
@@ -67,7 +59,7 @@ def baseline(forms: list[Any], template: Any) -> tuple[float, float]:
                 value, problems = normalize(spec, found)
                 if problems:
                     value = None
-            right += same(value, truth)
+            right += same_value(value, truth)
     return right / max(total, 1), time.perf_counter() - t0
 
 
@@ -96,7 +88,7 @@ def main() -> None:
             for name, reading in result.fields.items():
                 if form_accepted:  # only a fully accepted form is keyed
                     accepted_fields += 1
-                    if same(reading.value, truth.get(name)):
+                    if same_value(reading.value, truth.get(name)):
                         right_fields += 1
                     else:
                         wrong_fields += 1

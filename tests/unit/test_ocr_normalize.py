@@ -222,3 +222,45 @@ def test_checkbox_decisions() -> None:
     assert decide("同意", box, FieldOcr("同意", (), True, 0.2, 100.0), 80).value is True
     unclear = decide("同意", box, FieldOcr("同意", (), None, 0.03, 50.0), 80)
     assert unclear.value is None and unclear.problems
+
+
+# --- two models (bots.ocr.fields reads every text field with two networks) ---------------------
+
+NAME = spec("text")
+
+
+def two_models(*readings: tuple[str, float, int], variant: str = "") -> FieldOcr:
+    return FieldOcr("氏名", tuple(Reading(text, conf, model=model) for text, conf, model in readings), variant=variant)
+
+
+@pytest.mark.parametrize(
+    ("readings", "accepted"),
+    [
+        # Each model reads the value in one of its readings: accepted, whatever another reading slipped to.
+        ((("千葉", 70, 0), ("干葉", 80, 0), ("千葉", 40, 1), ("千葉", 20, 1)), True),
+        # Only one model reads it, however confidently and often: doubtful.
+        ((("佐藤", 96, 0), ("佐藤", 95, 0), ("佐籐", 90, 1), ("", 0, 1)), False),
+        # Both models read both values somewhere: doubtful.
+        ((("マコト", 90, 0), ("マコユコト", 70, 0), ("マコト", 92, 1), ("マコユコト", 20, 1)), False),
+    ],
+)
+def test_two_models_must_agree(readings: tuple[tuple[str, float, int], ...], accepted: bool) -> None:
+    reading = decide("氏名", NAME, two_models(*readings), 80, 0)
+    assert reading.doubtful is not accepted
+    if accepted:
+        assert reading.value == "千葉"
+
+
+def test_below_the_agreement_threshold_is_doubtful() -> None:
+    reading = decide("氏名", NAME, two_models(("千葉", 70, 0), ("千葉", 4, 1)), 80, 5)
+    assert reading.doubtful
+
+
+def test_one_model_only_says_so() -> None:
+    reading = decide("氏名", NAME, two_models(("佐藤", 96, 0), ("佐藤", 95, 0), ("", 0, 1)), 80, 0)
+    assert any("一方" in problem for problem in reading.problems), reading.problems
+
+
+def test_a_possible_itaiji_is_never_accepted() -> None:
+    reading = decide("氏名", NAME, two_models(("高橋", 96, 0), ("高橋", 95, 1), variant="髙"), 80, 0)
+    assert reading.doubtful and "髙" in reading.problems[0]
