@@ -52,6 +52,7 @@ bench: install
 	$(PY) bench/keying.py --records 200
 	$(PY) bench/audit.py --entries 1000000
 	$(PY) bench/ocr.py --forms 30
+	$(PY) bench/desktop.py --records 30
 
 clean:
 	rm -rf $(STAMPS) build *.egg-info

@@ -7,12 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from desktop_fixtures import xvfb_display  # noqa: F401  (registered once here: see below)
 from loguru import logger
 
 from bots import i18n
 from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.server import DemoServer, serve_in_thread
 from bots.project import Project
+
+# ``xvfb_display``, the private Xvfb of the desktop tests, is imported above so that it is one
+# session fixture for the whole run (one display per xdist worker): imported into each test module
+# it would be one per module, and pyautogui stays bound to the DISPLAY of its first import.
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_PASSWORD = "demo-pass-2026"

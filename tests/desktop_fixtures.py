@@ -1,7 +1,7 @@
 """Session-scoped virtual display for desktop tests.
 
-``tests/`` is on ``sys.path`` (rootdir conftest), so a test module uses it with
-``from desktop_fixtures import xvfb_display  # noqa: F401``.
+``tests/conftest.py`` imports ``xvfb_display`` once, so the whole session (one xdist worker) has
+one display; a test module must not import it itself. The X11 helpers below may be imported.
 """
 
 from __future__ import annotations

@@ -19,6 +19,8 @@ from bots.audit.keys import audit_key
 from bots.audit.report_data import build_report
 from bots.audit.report_html import write_html
 from bots.cli.run_cmd import run_audited, standard_listeners
+from bots.demo.desktop.showcase import run_desktop_demo
+from bots.demo.desktop.store import read_all as read_desktop
 from bots.demo.forms import generate_forms
 from bots.demo.web.config import DemoWebConfig
 from bots.demo.web.server import serve_in_thread
@@ -79,6 +81,11 @@ def _showcase(console: Console) -> int:
         console.rule(tr("2. スキャンした申請書を OCR で読み取って入力", "2. reading scanned forms (OCR) and keying them"))
         ocr_result, ocr_holder = _run(project, console, trail, OCR_FLOW, {"scans": str(scans)})
         stored = len(read_all(store))
+        console.rule(tr("3. 同じ一覧をデスクトップの業務アプリ（住民記録システム・仮想画面）へ入力",
+                        "3. keying the same list into the desktop client (virtual display)"))
+        desktop_store = demo / "demo_desktop.sqlite3"
+        desktop_result, desktop_holder = run_desktop_demo(
+            desktop_store, lambda flow: _run(project, console, trail, flow))
         today = dt.date.today()
         report = build_report(trail.store, project.logs, today, today, key=audit_key())
         report_path = project.logs / "reports" / f"{tr('監査報告', 'audit-report')}_demo_{today}.html"
@@ -86,7 +93,11 @@ def _showcase(console: Console) -> int:
     console.rule(tr("デモの結果", "demo results"))
     console.print(tr("基幹システムに登録された申請: {n} 件（保存先 {s}）", "applications stored in the core system: {n} ({s})",
                      n=stored, s=store))
-    for label, hold in ((tr("Excel", "Excel"), holder), (tr("OCR", "OCR"), ocr_holder)):
+    console.print(tr("住民記録システム（デスクトップ）に登録された申請: {n} 件（保存先 {s}）",
+                     "applications stored in the desktop client: {n} ({s})", n=len(read_desktop(desktop_store)),
+                     s=desktop_store))
+    for label, hold in ((tr("Excel", "Excel"), holder), (tr("OCR", "OCR"), ocr_holder),
+                        (tr("デスクトップ", "desktop"), desktop_holder)):
         results = hold.get("results")
         if isinstance(results, ResultsWorkbookListener) and results.path:
             console.print(tr("結果ファイル（{l}: 受付番号・失敗理由）: {p}", "results workbook ({l}): {p}", l=label,
@@ -104,7 +115,7 @@ def _showcase(console: Console) -> int:
     console.print(tr("手で触ってみるには: python runner.py demo  →  http://127.0.0.1:8800 （ID kazaguruma）",
                      "to try it by hand: python runner.py demo  →  http://127.0.0.1:8800 (user kazaguruma)"))
     # Failed rows are the deliberately bad ones in the sample list: the demo itself succeeded.
-    return 0 if {result.status.value, ocr_result.status.value} == {"completed"} else 3
+    return 0 if {result.status.value, ocr_result.status.value, desktop_result.status.value} == {"completed"} else 3
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ class TkApp:
         self.wait(lambda s: s["focus"] == "main")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one app per module: a session fixture imported into several modules would run several at once
 def tk_app(xvfb_display: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TkApp]:
     folder = tmp_path_factory.mktemp("tkapp")
     state, commands = folder / "state.json", folder / "commands.txt"

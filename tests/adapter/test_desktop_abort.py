@@ -10,7 +10,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from desktop_fixtures import xvfb_display  # noqa: F401
 from desktop_harness import HEADER, TkApp, desktop_project, tk_app  # noqa: F401
 from flow_harness import run_job
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from desktop_fixtures import xvfb_display  # noqa: F401
 from PIL import Image, ImageDraw
 
 from bots.adapters.screen_match import best_match, load_template, to_gray

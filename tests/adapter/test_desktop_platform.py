@@ -6,7 +6,6 @@ import re
 
 import desktop_tk as app
 import pytest
-from desktop_fixtures import xvfb_display  # noqa: F401
 from desktop_harness import TkApp, tk_app  # noqa: F401
 
 from bots.platform.desktop import current_platform, find_windows

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from desktop_fixtures import xvfb_display  # noqa: F401
 from desktop_harness import HEADER, TkApp, desktop_project, run_steps, tk_app  # noqa: F401
 from flow_harness import run_text
 
