@@ -38,7 +38,7 @@ class WindowsDesktop:
         for _ in range(20):  # another process may hold it for a moment
             if user32.OpenClipboard(None):
                 return user32
-            time.sleep(0.01)
+            time.sleep(0.01)  # wait-ok: retry interval while another process holds the clipboard
         raise PlatformError("the clipboard is in use by another application")
 
     def clipboard_get(self) -> str | None:
@@ -83,6 +83,7 @@ class WindowsDesktop:
 
     def paste_ready(self, timeout: float) -> bool:
         """Unknown on Windows: let the application process ctrl+v for a moment (bounded)."""
+        # wait-ok: Windows gives no signal that the target read the paste; deliberate pacing (known limit)
         time.sleep(max(0.0, min(timeout, PASTE_SETTLE_S - (time.monotonic() - self._pasted_at))))
         return False
 

@@ -82,7 +82,7 @@ def _wait_answers(number: int, process: subprocess.Popen[bytes], timeout: float)
         if process.poll() is not None or time.monotonic() > deadline:
             raise TargetSystemError(tr("仮想ディスプレイ :{n} が応答しません", "virtual display :{n} does not answer",
                                        n=number))
-        time.sleep(0.02)  # poll interval of the wait, not a fixed delay
+        time.sleep(0.02)  # wait-ok: poll interval of a wait for the display to answer
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -23,7 +23,7 @@ def wait_focus(title: str, timeout: float = 30.0) -> None:
     while not focused_title().endswith(title):
         if time.monotonic() > deadline:
             raise TimeoutError(f"focus never reached {title!r}; focused: {focused_title()!r}")
-        time.sleep(0.01)
+        time.sleep(0.01)  # wait-ok: poll interval of the wait for the focus
 
 
 def key(*keys: str) -> None:
@@ -70,7 +70,7 @@ def paste(text: str, send: Callable[[], None] | None = None, timeout: float = 10
     while clip_owner.owner() in (before, 0):
         if time.monotonic() > deadline:
             raise TimeoutError("xclip never owned the clipboard")
-        time.sleep(0.001)
+        time.sleep(0.001)  # wait-ok: poll interval of the wait for xclip to own CLIPBOARD
     (send or (lambda: key("ctrl+v")))()
     clip.stdout.close()
     clip.wait(timeout=timeout)
