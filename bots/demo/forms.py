@@ -36,7 +36,7 @@ from PIL import Image, ImageDraw, ImageFont
 from bots.demo.sample_data import make_applications
 from bots.errors import FlowError
 from bots.i18n import tr
-from bots.ocr.itaiji import font_file
+from bots.ocr.glyphs import font_file
 from bots.ocr.template import FormTemplate, Zone, load_form_template
 from bots.records.coerce import coerce_value
 from bots.records.model import ColumnSpec

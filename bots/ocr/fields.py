@@ -39,7 +39,9 @@ from PIL import Image
 
 from bots.i18n import tr
 from bots.ocr.clean import clean, gaps, ink_box
+from bots.ocr.inkfit import InkChoice, choose_by_ink
 from bots.ocr.itaiji import suspected_variant
+from bots.ocr.normalize import normalize
 from bots.ocr.register import mm_to_px
 from bots.ocr.template import FieldKind, FieldSpec, FormTemplate
 from bots.ocr.tesseract import Word, model_dirs, read_batch
@@ -72,6 +74,8 @@ KIND_WHITELIST: dict[FieldKind, str] = {
     "mynumber": "0123456789",
 }
 CROSS_WHITELIST = "0123456789-()"
+#: Kinds whose differing readings the ink may settle (see :func:`_ink_choice`).
+INK_KINDS: frozenset[FieldKind] = frozenset({"text", "kana"})
 _DOUBLED = "ァィゥェォャュョヮ"  #: small kana the full jpn model prints before their large form
 
 
@@ -96,6 +100,7 @@ class FieldOcr:
     confidence: float = 0.0  #: checkboxes: how clearly ticked or empty, 0–100
     crop: Path | None = None
     variant: str = ""  #: an itaiji the ink may hold instead of what was read (bots.ocr.itaiji)
+    ink_choice: InkChoice | None = None  #: where the readings differ, the one the ink prefers (bots.ocr.inkfit)
 
 
 @dataclass(frozen=True)
@@ -153,19 +158,35 @@ def read_fields(
                                                  for *_, model in READINGS), crop=crops[name])
             continue
         read = _readings(template, name, readings, words, [*first[name], *second.get(name, [])])
+        spec = template.fields[name]
+        choice = _ink_choice(spec, readings, read)
         itaiji = ""
-        if template.fields[name].itaiji:  # 髙 read as 高 by every model: agreement proves nothing
-            # The candidates: texts that two models (or, with one model, two readings) agree on.
-            one_model = len(_engines(template.fields[name], template)) == 1
+        if spec.itaiji:  # 髙 read as 高 by every model: agreement proves nothing
+            # The candidates: texts that two models (or, with one model, two readings) agree on,
+            # and the text the ink chose.
+            one_model = len(_engines(spec, template)) == 1
             texts = sorted({r.text for r in read if r.text and sum(
                 1 for other in read if other.text == r.text and (other.model != r.model or one_model)) > 1})
+            texts += [choice.text] if choice else []
             itaiji = next((suspect for text in texts
                            if (suspect := suspected_variant(readings[0].segments, text))), "")
-        results[name] = FieldOcr(name, read, crop=crops[name], variant=itaiji)
+        results[name] = FieldOcr(name, read, crop=crops[name], variant=itaiji, ink_choice=choice)
     return results
 
 
 _Words = dict[tuple[str, int, int], list["Word"]]
+
+
+def _ink_choice(spec: FieldSpec, prepared: list[Prepared], read: tuple[Reading, ...]) -> InkChoice | None:
+    """Where the readings of a text field differ, the one the ink prefers (:mod:`bots.ocr.inkfit`).
+    Only for words (``text``, ``kana``): a digit misread is not a look-alike the ink could settle
+    safely (1/7 in a Gothic font), and digit fields rarely disagree; and never when a space is in
+    doubt (the runs compared would not be the ones read)."""
+    if spec.kind not in INK_KINDS or len({r.text for r in read if r.text}) < 2 \
+            or any(r.spacing_doubt for r in read):
+        return None
+    return choose_by_ink(prepared[0].segments, [(r.text, r.model) for r in read if r.text],
+                         lambda text: not normalize(spec, text)[1])
 
 
 def _read(template: FormTemplate, prepared: dict[str, list[Prepared]],

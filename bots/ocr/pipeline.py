@@ -31,6 +31,7 @@ from loguru import logger
 from bots.i18n import tr
 from bots.ocr.fields import FieldOcr, read_fields
 from bots.ocr.images import FormFileError, load_pages
+from bots.ocr.inkfit import InkChoice
 from bots.ocr.normalize import normalize
 from bots.ocr.register import WORK_DPI, register
 from bots.ocr.results import FieldReading, FormResult
@@ -149,6 +150,10 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
         value = confident[0][1]
         confidence = min(reading.confidence for reading, _ in confident)
         return FieldReading(name, value, confident[0][0].text, round(confidence, 1), (), seen.crop)
+    if seen.ink_choice is not None and not seen.variant:
+        settled = _by_ink(name, spec, seen, seen.ink_choice)
+        if settled is not None:
+            return settled
     # Doubtful: show the most trusted reading, and every reason.
     first, value, problems = max(readings, key=lambda r: (not r[2], r[0].confidence))
     problems = list(problems)
@@ -174,6 +179,21 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
     if not problems:
         problems.append(_low(first.confidence, threshold))
     return FieldReading(name, value, first.text, round(first.confidence, 1), tuple(problems), seen.crop)
+
+
+def _by_ink(name: str, spec: FieldSpec, seen: FieldOcr, choice: InkChoice) -> FieldReading | None:
+    """The value the ink chose between differing readings (bots/ocr/inkfit.py), when it validates.
+    Its confidence is the best of the readings that read exactly it (0 for a mix of two)."""
+    value, problems = normalize(spec, choice.text)
+    if problems:
+        return None
+    confidence = max((r.confidence for r in seen.readings if r.text == choice.text), default=0.0)
+    # No values in the note: it goes to the run log, which need not hold the applicant's data.
+    ways = len({r.text for r in seen.readings if r.text})
+    note = tr("読み取りが {n} 通りに分かれたため、印字と照合して決めました{m}",
+              "the readings differed ({n} ways); settled by comparing them with the print{m}", n=ways,
+              m=tr("（2 つの読みの組み合わせ）", " (a mix of two readings)") if choice.mixed else "")
+    return FieldReading(name, value, choice.text, round(confidence, 1), (), seen.crop, note)
 
 
 def _key(value: Any) -> str:

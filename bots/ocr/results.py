@@ -23,6 +23,9 @@ class FieldReading:
     confidence: float  #: 0–100 (checkboxes: how clearly ticked or empty)
     problems: tuple[str, ...] = ()
     crop: Path | None = None  #: the field's image, kept for the reviewer
+    #: How an accepted value was settled when the readings differed ("" when they agreed): for the
+    #: record's notes and the run log, so every decision can be traced.
+    note: str = ""
 
     @property
     def doubtful(self) -> bool:

@@ -61,7 +61,7 @@ def form_record(index: int, form: FormResult, columns: dict[str, ColumnSpec]) ->
         return SourceRecord(index=index, location=form.location, raw={}, values={}, error=form.error)
     raw = {name: _as_cell(form.fields[name].value) if name in form.fields else None for name in columns}
     values: dict[str, Any] = {}
-    notes: list[str] = []
+    notes = [f"{name}: {reading.note}" for name, reading in form.fields.items() if reading.note]
     problems: list[str] = []
     for name, reading in form.doubts().items():
         problems.append(f"{name}: {'；'.join(reading.problems)}")

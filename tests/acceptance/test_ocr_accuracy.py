@@ -17,9 +17,9 @@ pytestmark = [pytest.mark.tesseract, pytest.mark.slow]
 
 FORMS = 30
 SEED = 4242
-#: Forms accepted without review: measured 22/30 on this set (2 itaiji forms, rightly, in review);
-#: the issue's target is 0.85, not reached yet (bots/ocr/DESIGN.md). The floor holds what is reached.
-AUTO_ACCEPT_FLOOR = 0.70
+#: Forms accepted without review, the issue's target (measured: 29/30 on this set; the one left is a
+#: 渡邉 the ink could not tell from 渡邊 clearly enough, rightly in review).
+AUTO_ACCEPT_FLOOR = 0.85
 
 
 @pytest.fixture(scope="session")

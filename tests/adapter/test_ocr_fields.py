@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
 from bots.ocr.fields import FieldOcr, read_fields, unquirk
-from bots.ocr.itaiji import font_file
+from bots.ocr.glyphs import font_file
 from bots.ocr.pipeline import decide
 from bots.ocr.register import mm_to_px
 from bots.ocr.template import FormTemplate
