@@ -6,7 +6,11 @@
     results.py     FieldReading / FormResult: what the pipeline hands back
     images.py      files → page images (Pillow, pypdfium2); per-file errors
     register.py    deskew, find the corner marks, warp onto the template
-    fields.py      crop, clean, OCR one field (two readings), checkbox ink
+    fields.py      crop, clean, OCR each field (two models, several readings), checkbox ink
+    clean.py       the ink of a crop: rules, seal rims, specks erased; spaces from gaps
+    glyphs.py      text drawn in the print fonts, compared with the ink; look-alike characters
+    itaiji.py      names: may the ink hold 髙/﨑/𠮷 where 高/崎/吉 was read?
+    inkfit.py      readings that differ: the one (or mix) the ink clearly prefers, if any
     normalize.py   per-kind normalisation and validation
     pipeline.py    read_forms: all of it, fields in a process pool
     review.py      the review workbook and ``review import``

@@ -30,7 +30,7 @@ SLACK = 12
 #: Two texts that differ in more stretches than this are not mixed (too many guesses at once).
 MAX_MIXED = 3
 #: Look-alikes of each character read at a contested place that must fit worse than the choice.
-LOOK_ALIKES = 8
+LOOK_ALIKES = 24
 #: ... and by this margin: a look-alike nobody read is a weaker rival than a reading (ゾ must beat
 #: the ソ without its dakuten, not by as much as the ブ a model read).
 ALIKE_MARGIN = 0.15
@@ -64,7 +64,7 @@ def choose_by_ink(segments: Sequence[Gray], readings: Sequence[tuple[str, int]],
     texts = read + mixes
     ink = _Ink(segments, read[0], fonts)
     for winner in texts:
-        if not acceptable(winner):
+        if not acceptable(winner) or any(_digit_differs(winner, rival) for rival in texts if rival != winner):
             continue
         worst = 0.0
         for rival in texts:
@@ -118,6 +118,15 @@ def _unrivalled(winner: str, texts: Sequence[str], ink: _Ink) -> bool:
                 if ours >= (1 - ALIKE_MARGIN) * ink.fit(run, (other, (i1, i2))):
                     return False
     return True
+
+
+def _digit_differs(one: str, other: str) -> bool:
+    """Whether ``one`` has a digit where ``other`` reads something else: the ink does not settle
+    digits (a Gothic 1 and 7 differ in one short stroke, and a wrong house number is a wrong
+    address). A digit only ``other`` reads (Debian's model reads specks as 2) is no such case."""
+    return any(char.isdigit()
+               for mine, theirs in zip(one.split("\u3000"), other.split("\u3000"), strict=True)
+               for i1, i2, _, _ in _edits(mine, theirs) for char in mine[i1:i2])
 
 
 def _fits(text: str, segments: Sequence[Gray]) -> bool:

@@ -101,3 +101,13 @@ def test_decide_accepts_the_inks_choice_and_says_so() -> None:
     # An itaiji the ink may hold still sends the field to review, whatever the ink chose.
     with_variant = FieldOcr("氏名", readings, ink_choice=InkChoice("千葉県千葉市", 0.4, False), variant="髙")
     assert decide("氏名", spec, with_variant, 80, 0).doubtful
+
+
+def test_digits_are_not_settled_by_the_ink() -> None:
+    # A wrong house number is a wrong address: where the readings differ in a digit, review.
+    ink = [segment("中央9丁目21番1号")]
+    assert choose_by_ink(ink, [("中央9丁目27番1号", 0), ("中央9丁目27番1号", 0), ("中央9丁目21番1号", 1)],
+                         anything) is None
+    # A digit only one reading has (Debian's model reads a speck as 2) is no digit to settle.
+    choice = choose_by_ink([segment("ハナコ")], [("ハナコ", 0), ("2ハナコ", 1)], anything)
+    assert choice is not None and choice.text == "ハナコ"
