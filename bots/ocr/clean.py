@@ -1,5 +1,5 @@
 """Cleaning the ink of a field crop: what is a character, what is a box rule, a seal rim or a speck,
-and where the full-width spaces are. Masks in, masks out (bots.ocr.fields prepares the images)."""
+and where the full-width spaces are. Masks in, masks out (bots.ocr.prepare makes the images)."""
 
 from __future__ import annotations
 

@@ -38,10 +38,10 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from bots.i18n import tr
-from bots.ocr.clean import clean, gaps, ink_box
 from bots.ocr.inkfit import InkChoice, choose_by_ink
 from bots.ocr.itaiji import suspected_variant
 from bots.ocr.normalize import normalize
+from bots.ocr.prepare import PAD, READINGS, Prepared, prepare
 from bots.ocr.register import mm_to_px
 from bots.ocr.template import FieldKind, FieldSpec, FormTemplate
 from bots.ocr.tesseract import Word, model_dirs, read_batch
@@ -49,15 +49,9 @@ from bots.ocr.tesseract import Word, model_dirs, read_batch
 Gray = NDArray[np.uint8]
 
 INSET_MM = 0.4  #: trimmed off each side of a zone: the rules stay out even when registration is 1 mm off
-#: The readings of a text field: (text height in px, adaptive-threshold offset, model: an index into
-#: :func:`_engines`; with one model installed, all readings are its own).
-READINGS: tuple[tuple[int, int, int], ...] = tuple(
-    (height, offset, model) for height, offset in ((40, 12), (32, 12), (56, 12), (40, 24)) for model in (0, 1))
 #: The readings of the first pass: 40 px, each model once. Where they read the same text the
 #: field needs no more readings (the rest could only add doubt about a value both models read).
 FIRST_PASS: tuple[int, ...] = (0, 1)
-MODE = "removed"
-_PAD = 16  #: white margin around the ink (px), tesseract needs some
 #: Redness (R − max(G, B)) above this is seal ink, not print.
 _RED_MARGIN = 40
 #: Checkbox ink (fraction of the inner box): up to _EMPTY empty, from _TICKED ticked, between: unclear.
@@ -101,14 +95,6 @@ class FieldOcr:
     crop: Path | None = None
     variant: str = ""  #: an itaiji the ink may hold instead of what was read (bots.ocr.itaiji)
     ink_choice: InkChoice | None = None  #: where the readings differ, the one the ink prefers (bots.ocr.inkfit)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """One reading's images of a text field: one per run of ink between full-width spaces."""
-
-    segments: tuple[Gray, ...]
-    spacing_doubt: bool = False  #: a gap of doubtful width (a space or not?)
 
 
 _Key = tuple[str, int, "str | None", "Path | None"]  #: one tesseract call: lang, psm, whitelist, model
@@ -179,11 +165,15 @@ _Words = dict[tuple[str, int, int], list["Word"]]
 
 def _ink_choice(spec: FieldSpec, prepared: list[Prepared], read: tuple[Reading, ...]) -> InkChoice | None:
     """Where the readings of a text field differ, the one the ink prefers (:mod:`bots.ocr.inkfit`).
-    Only for words (``text``, ``kana``): a digit misread is not a look-alike the ink could settle
-    safely (1/7 in a Gothic font), and digit fields rarely disagree; and never when a space is in
-    doubt (the runs compared would not be the ones read)."""
+    Not needed where one text is read by every model (agreement settles it); only for words
+    (``text``, ``kana``): a digit misread is not a look-alike the ink could settle safely (1/7 in a
+    Gothic font); and never when a space is in doubt (the runs compared would not be the ones read)."""
     if spec.kind not in INK_KINDS or len({r.text for r in read if r.text}) < 2 \
             or any(r.spacing_doubt for r in read):
+        return None
+    by_every_model = set.intersection(*({r.text for r in read if r.model == model and r.text}
+                                        for model in {r.model for r in read}))
+    if len(by_every_model) == 1:
         return None
     return choose_by_ink(prepared[0].segments, [(r.text, r.model) for r in read if r.text],
                          lambda text: not normalize(spec, text)[1])
@@ -208,7 +198,7 @@ def _read(template: FormTemplate, prepared: dict[str, list[Prepared]],
                 whitelist = CROSS_WHITELIST + "".join(_CIRCLED)
             for segment, image in enumerate(prepared[name][variant].segments):
                 # One character alone: psm 7 (a line) often reads it as nothing; psm 8 (a word) reads it.
-                psm = 8 if spec.psm == 7 and image.shape[1] - 2 * _PAD <= 1.5 * (image.shape[0] - 2 * _PAD) \
+                psm = 8 if spec.psm == 7 and image.shape[1] - 2 * PAD <= 1.5 * (image.shape[0] - 2 * PAD) \
                     else spec.psm
                 groups.setdefault((lang, psm, whitelist, tessdata), []).append(_Job(name, variant, segment, image))
     words: _Words = {}
@@ -301,59 +291,6 @@ def _levels(gray: Gray) -> tuple[float, float]:
     if paper - ink < 40:  # a blank or washed-out page: assume a normal scan
         paper, ink = max(paper, 200.0), min(ink, 80.0)
     return paper, ink
-
-
-def prepare(crop: Gray, paper: float, ink: float) -> list[Prepared]:
-    """The cleaned images of a text crop, one :class:`Prepared` per reading; [] when there is no
-    ink in the zone."""
-    if crop.size == 0:
-        return []
-    dark = crop < (paper + ink) / 2
-    mask = clean(dark)
-    box = ink_box(mask)
-    if box is None:
-        return []
-    y0, y1, x0, x1 = box
-    height = y1 - y0
-    margin = max(2, height // 6)
-    rows = slice(max(0, y0 - margin), y1 + margin)
-    smooth = np.asarray(cv2.GaussianBlur(crop, (3, 3), 0), dtype=np.uint8)
-    if MODE == "allowed":
-        allowed = np.asarray(cv2.dilate(mask.astype(np.uint8) * 255, np.ones((3, 3), np.uint8)), dtype=np.uint8)
-    else:
-        # What cleaning erased (rules, seal rims, specks, with their grey fringe) stays erased; the rest
-        # is left to the adaptive threshold, which keeps faint strokes such as a blurred dakuten.
-        erased = cv2.dilate((dark & ~mask).astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
-        allowed = np.asarray(np.where(erased > 0, 0, 255), dtype=np.uint8)
-    wide, doubtful = gaps(mask[y0:y1, x0:x1], height)
-    # Runs of ink between full-width spaces, each read on its own and joined with "　".
-    edges = [x0] + [x for gap in wide for x in (x0 + gap[0], x0 + gap[1])] + [x1]
-    spans = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
-    prepared = []
-    for target, offset, _cross in READINGS:
-        scale = target / max(height, 1)
-        block = max(15, int(target * 1.5) | 1)
-        segments = []
-        for left, right in spans:
-            cols = slice(max(0, left - margin), right + margin)
-            # Locally adaptive threshold: strokes come out a little bold, which the model reads best
-            # (thin Mincho strokes at 150 dpi break up under a global threshold).
-            binary = cv2.adaptiveThreshold(_resize(smooth[rows, cols], scale), 255,
-                                           cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, offset)
-            image = np.where(_resize(allowed[rows, cols], scale) > 0, binary, 255).astype(np.uint8)
-            segments.append(_pad(image))
-        prepared.append(Prepared(tuple(segments), bool(doubtful)))
-    return prepared
-
-
-def _resize(image: Gray, scale: float) -> Gray:
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    return np.asarray(cv2.resize(image, None, fx=scale, fy=scale, interpolation=interpolation), dtype=np.uint8)
-
-
-def _pad(image: Gray) -> Gray:
-    return np.asarray(cv2.copyMakeBorder(image, _PAD, _PAD, _PAD, _PAD, cv2.BORDER_CONSTANT, value=255),
-                      dtype=np.uint8)
 
 
 def join_segments(segments: Sequence[Sequence[Word]], spacing_doubt: bool = False, *, model: int = 0) -> Reading:

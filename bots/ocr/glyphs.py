@@ -127,7 +127,7 @@ def look_alikes(char: str, font: str, count: int) -> list[str]:
     cell = _cell(char, font)
     if cell is None:
         return []
-    differences = np.abs(cells - cell).mean(axis=(1, 2))
+    differences = np.abs(cells.astype(np.int16) - cell.astype(np.int16)).mean(axis=(1, 2))
     same = unicodedata.normalize("NFKC", char)
     # A compatibility ideograph (隆 U+F9DC) is the same character as its unified one: not an alternative.
     return [chars[i] for i in np.argsort(differences)[: count + 4]
@@ -135,7 +135,7 @@ def look_alikes(char: str, font: str, count: int) -> list[str]:
 
 
 @cache
-def _bank(font: str) -> tuple[list[str], NDArray[np.float32]]:
+def _bank(font: str) -> tuple[list[str], NDArray[np.uint8]]:
     chars, cells = [], []
     for first, end in _BLOCKS:
         for code in range(first, end):
@@ -148,10 +148,10 @@ def _bank(font: str) -> tuple[list[str], NDArray[np.float32]]:
             if cell is not None:
                 chars.append(char)
                 cells.append(cell)
-    return chars, np.asarray(cells, dtype=np.float32)
+    return chars, np.asarray(cells, dtype=np.uint8)  # ≈ 7 MB per font
 
 
-def _cell(char: str, font: str) -> NDArray[np.float32] | None:
+def _cell(char: str, font: str) -> NDArray[np.uint8] | None:
     """``char`` drawn in the middle of a square cell (its size and place in the em kept: ロ and 口
     differ mostly there), blurred."""
     face = _face(font)
@@ -160,4 +160,4 @@ def _cell(char: str, font: str) -> NDArray[np.float32] | None:
     image = Image.new("L", (SIZE, SIZE), 0)
     ImageDraw.Draw(image).text((SIZE // 2, SIZE // 2), char, font=face, fill=255, anchor="mm")
     small = cv2.resize(np.asarray(image, dtype=np.uint8), (_CELL, _CELL), interpolation=cv2.INTER_AREA)
-    return np.asarray(cv2.GaussianBlur(small, (0, 0), 1.0), dtype=np.float32)
+    return np.asarray(cv2.GaussianBlur(small, (0, 0), 1.0), dtype=np.uint8)

@@ -7,7 +7,7 @@ field OCR are all CPU-bound). A file that cannot be read or is not this form giv
 (``scan.pdf#2``): a batch scanned into one PDF is the usual case.
 
 The decision rule (bots/ocr/DESIGN.md), per field: accepted only if the readings
-(:data:`bots.ocr.fields.READINGS`) agree after normalisation — with two models installed, each
+(:data:`bots.ocr.prepare.READINGS`) agree after normalisation — with two models installed, each
 model reads the value in at least one of its readings and no model reads only something else —,
 the value validates for its kind, no space is in doubt, and every agreeing reading's confidence
 (its lowest word confidence) reaches ``template.agree_confidence`` (two models) or

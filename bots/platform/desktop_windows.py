@@ -84,7 +84,7 @@ class WindowsDesktop:
     def paste_ready(self, timeout: float) -> bool:
         """Unknown on Windows: let the application process ctrl+v for a moment (bounded)."""
         # wait-ok: Windows gives no signal that the target read the paste; deliberate pacing (known limit)
-        time.sleep(max(0.0, min(timeout, PASTE_SETTLE_S - (time.monotonic() - self._pasted_at))))
+        time.sleep(max(0.0, min(timeout, PASTE_SETTLE_S - (time.monotonic() - self._pasted_at))))  # wait-ok
         return False
 
     def windows(self) -> list[Window]:
