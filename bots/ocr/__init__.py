@@ -7,6 +7,7 @@
     images.py      files → page images (Pillow, pypdfium2); per-file errors
     register.py    deskew, find the corner marks, warp onto the template
     fields.py      crop, clean, OCR each field (two models, several readings), checkbox ink
+    prepare.py     a text crop → per reading, the binarised images of its runs of ink
     clean.py       the ink of a crop: rules, seal rims, specks erased; spaces from gaps
     glyphs.py      text drawn in the print fonts, compared with the ink; look-alike characters
     itaiji.py      names: may the ink hold 髙/﨑/𠮷 where 高/崎/吉 was read?
