@@ -26,17 +26,18 @@ $(STAMPS)/system: Makefile
 
 system-deps: $(STAMPS)/system
 
-$(STAMPS)/venv: pyproject.toml $(STAMPS)/system
+$(STAMPS)/venv: pyproject.toml demo/pyproject.toml $(STAMPS)/system
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev]' -e ./demo
 	@touch $@
 
 lint: install
-	$(VENV)/bin/ruff check bots tests bench runner.py
+	$(VENV)/bin/ruff check bots demo tests bench runner.py
+	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy bots
+	$(VENV)/bin/mypy bots demo/kazaguruma_demo
 
 unit: install
 	$(VENV)/bin/pytest -q tests/unit
@@ -46,7 +47,7 @@ test: install lint typecheck
 	$(VENV)/bin/pytest -q -n auto
 
 demo: install
-	$(PY) -m bots.demo.showcase
+	$(PY) -m kazaguruma_demo.showcase
 
 bench: install
 	$(PY) bench/keying.py --records 200

@@ -1,7 +1,19 @@
 #!/usr/bin/env python3
-"""Kazaguruma's one command line: ``python runner.py --help`` (same as ``kazaguruma``)."""
+"""Kazaguruma's one command line: ``python runner.py --help`` (same as ``kazaguruma``).
 
-from bots.cli.app import main
+When the demo core systems are installed (``pip install -e demo``, as ``make`` does), this
+script adds ``runner.py demo``; a municipality's install has the library only.
+"""
+
+import importlib.util
+
+from bots.cli.app import add_command, main
+from bots.i18n import tr
+
+if importlib.util.find_spec("kazaguruma_demo") is not None:
+    from kazaguruma_demo.cli import demo
+
+    add_command("demo", tr("デモ基幹システムを起動します", "start the demo core system"), demo)
 
 if __name__ == "__main__":
     main()

@@ -33,20 +33,20 @@ from loguru import logger
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kazaguruma_demo.desktop import ui  # noqa: E402
+from kazaguruma_demo.desktop.store import read_all  # noqa: E402
+from kazaguruma_demo.desktop.xdriver import paste  # noqa: E402
+from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx  # noqa: E402
 from keying import LoopTimer  # noqa: E402  (bench/ is the script's folder)
 
 from bots.adapters.excel_reader import read_records  # noqa: E402
-from bots.demo.desktop import ui  # noqa: E402
-from bots.demo.desktop.store import read_all  # noqa: E402
-from bots.demo.desktop.xdriver import paste  # noqa: E402
-from bots.demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx  # noqa: E402
-from bots.engine.events import RunInfo, RunListener  # noqa: E402
 from bots.engine.executor import LocalExecutor, RunRequest  # noqa: E402
+from bots.listeners.jsonlog import RunLogListener  # noqa: E402
+from bots.listeners.results_workbook import ResultsWorkbookListener  # noqa: E402
+from bots.listeners.trail import AuditTrail  # noqa: E402
 from bots.platform.xvfb import virtual_display  # noqa: E402
 from bots.project import Project  # noqa: E402
-from bots.run.jsonlog import RunLogListener  # noqa: E402
-from bots.run.results_listener import ResultsWorkbookListener  # noqa: E402
-from bots.run.trail import AuditTrail  # noqa: E402
+from bots.results.listener import RunInfo, RunListener  # noqa: E402
 
 FLOW = ROOT / "flows" / "desktop_nyuryoku.yaml"
 REGISTER = ROOT / "selectors" / "demo_desktop" / "entry_register.png"
@@ -57,7 +57,7 @@ RECEIPT = re.compile(r"R\d{4}-\d{6}")
 
 
 def app_command(db: Path) -> list[str]:
-    return [sys.executable, "-m", "bots.demo.desktop", "--db", str(db)]
+    return [sys.executable, "-m", "kazaguruma_demo.desktop", "--db", str(db)]
 
 
 def run_flow(xlsx: Path, db: Path) -> tuple[float, int]:

@@ -29,19 +29,20 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx  # noqa: E402
+from kazaguruma_demo.web.config import DemoWebConfig  # noqa: E402
+from kazaguruma_demo.web.server import serve_in_thread  # noqa: E402
+from kazaguruma_demo.web.store import read_all  # noqa: E402
+
 from bots.adapters.excel_reader import read_records  # noqa: E402
-from bots.demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx  # noqa: E402
-from bots.demo.web.config import DemoWebConfig  # noqa: E402
-from bots.demo.web.server import serve_in_thread  # noqa: E402
-from bots.demo.web.store import read_all  # noqa: E402
-from bots.engine.events import RunInfo, RunListener  # noqa: E402
 from bots.engine.executor import LocalExecutor, RunRequest  # noqa: E402
-from bots.engine.results import RecordResult  # noqa: E402
+from bots.listeners.jsonlog import RunLogListener  # noqa: E402
+from bots.listeners.results_workbook import ResultsWorkbookListener  # noqa: E402
+from bots.listeners.trail import AuditTrail  # noqa: E402
 from bots.platform.browser import launch_options  # noqa: E402
 from bots.project import Project  # noqa: E402
-from bots.run.jsonlog import RunLogListener  # noqa: E402
-from bots.run.results_listener import ResultsWorkbookListener  # noqa: E402
-from bots.run.trail import AuditTrail  # noqa: E402
+from bots.results.listener import RunInfo, RunListener  # noqa: E402
+from bots.results.model import RecordResult  # noqa: E402
 
 PASSWORD = "demo-pass-2026"
 FLOW = ROOT / "flows" / "shinsei_nyuryoku.yaml"

@@ -29,13 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import pytesseract  # noqa: E402
+from kazaguruma_demo.forms import generate_forms  # noqa: E402
 
-from bots.demo.forms import generate_forms  # noqa: E402
 from bots.ocr.images import load_pages  # noqa: E402
 from bots.ocr.normalize import normalize  # noqa: E402
 from bots.ocr.pipeline import read_forms  # noqa: E402
 from bots.ocr.results import same_value  # noqa: E402
-from bots.ocr.template import load_form_template  # noqa: E402
+from bots.selectors.form_template import load_form_template  # noqa: E402
 
 TEMPLATE = ROOT / "selectors" / "forms" / "shinsei.yaml"
 

@@ -3,32 +3,48 @@
 ::
 
     KazagurumaError                      exit 3 unless a subclass says otherwise
-    ├── FlowError                        exit 2  fix the flow/selector file; never retried
+    ├── FlowError                        exit 2  fix the flow/selector/form/schedule file; never retried
     ├── InputFileError                   exit 2  the input file as a whole is refused before keying
-    ├── InputRecordError                 -       this record goes to 失敗/要確認; the loop goes on
+    │   └── ResumeRefused                exit 2  the run would overlap an interrupted or running job
+    ├── FormFileError                    -       one scan cannot be read as a form (the others still are)
+    │   └── NotAFormError                -       the page is not this form / cannot be registered
+    ├── InputRecordError                 -       kind input_record: this record goes to 失敗/要確認
     ├── StepError                        -       a step failed; retried or fails the record by policy
-    │   ├── ElementNotFound              kind "element_not_found"
-    │   │   └── WindowNotFound           kind "element_not_found"  (desktop: no window with that title)
-    │   ├── StepTimeout                  kind "timeout"
-    │   ├── TargetSystemError            kind "target_system"  (HTTP 5xx, maintenance page, app not running)
-    │   │   ├── SessionExpired           kind "session_expired"
-    │   │   └── ApplicationStartError    kind "target_system"  (desktop: the client did not start)
-    │   ├── ExpectationFailed            kind "expectation"  (expected text/value not shown)
-    │   ├── FlowFailed                   kind "fail"  (the flow's own ``control.fail`` step)
-    │   ├── FocusLost                    kind "focus_lost"  (desktop: another window has the keyboard)
-    │   └── ScreenMismatch               kind "screen_mismatch"  (desktop: not the recorded resolution)
+    │   ├── ElementNotFound              kind element_not_found
+    │   │   └── WindowNotFound           kind element_not_found (desktop: no window with that title)
+    │   ├── StepTimeout                  kind timeout
+    │   ├── TargetSystemError            kind target_system (HTTP 5xx, maintenance page, app not running)
+    │   │   ├── SessionExpired           kind session_expired
+    │   │   └── ApplicationStartError    kind target_system (desktop: the client did not start)
+    │   ├── ExpectationFailed            kind expectation (expected text/value not shown)
+    │   ├── FlowFailed                   kind fail (the flow's own ``control.fail`` step)
+    │   ├── FocusLost                    kind focus_lost (desktop: another window has the keyboard)
+    │   └── ScreenMismatch               kind screen_mismatch (desktop: not the recorded resolution)
+    ├── PlatformError                    exit 3  the windowing system or clipboard tool refused (also an OSError)
+    ├── OcrEngineError                   exit 3  tesseract missing or broken: an installation problem
+    ├── JournalError                     exit 3  the per-record journal cannot be written: the run stops
+    ├── StoreError                       exit 3  the run store cannot be opened, read or written
+    │   └── StoreVersionError            exit 3  migrated by a newer Kazaguruma: refused, not guessed
+    ├── LedgerError                      exit 3  the audit ledger cannot be opened, written or archived
+    │   ├── LedgerLocked                 exit 3  another process owns the ledger folder
+    │   └── LedgerCorrupt                exit 3  the ledger's tail is damaged; verify and resolve by hand
+    ├── NotifyError                      -       a mail could not be sent (audited; the run is unaffected)
     ├── RunAborted                       exit 3  too many failures, or a stop that could not finish cleanly
     └── FrameworkError                   exit 3  our bug: please report it
 
     RunHalted (a BaseException, not an error)   the abort hotkey: the run stops before its next step
 
-Third-party exceptions are translated at the adapter edge (``raise … from exc``); nothing
-above the adapters sees a Playwright or openpyxl exception.
+:class:`ErrorKind` is the one list of kinds: what ``retry: {on: […]}`` matches, what the journal and
+the results record as a record's ``error_kind``. Third-party exceptions are translated at the
+adapter edge (``raise … from exc``), one module per library (``bots/adapters/*_errors.py``), each
+with a test that its mapping is complete; nothing above the adapters sees a Playwright, openpyxl,
+tesseract, pdfium or SQLAlchemy exception.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -38,6 +54,35 @@ class ExitCode(IntEnum):
     RECORDS_FAILED = 1
     INVALID = 2
     ABORTED = 3
+
+
+class ErrorKind(StrEnum):
+    """Why a step or a record failed. A ``StrEnum``, so it is stored and compared as its text."""
+
+    TIMEOUT = "timeout"
+    ELEMENT_NOT_FOUND = "element_not_found"
+    TARGET_SYSTEM = "target_system"
+    SESSION_EXPIRED = "session_expired"
+    EXPECTATION = "expectation"
+    INPUT_RECORD = "input_record"
+    FAIL = "fail"
+    FOCUS_LOST = "focus_lost"
+    SCREEN_MISMATCH = "screen_mismatch"
+    STEP = "step"
+    #: Record-level kinds the engine sets (never raised by a step, so not in ``retry: on``).
+    NEEDS_REVIEW = "needs_review"
+    UNVERIFIED = "unverified"
+    INTERRUPTED = "interrupted"
+    FRAMEWORK = "framework"
+
+    @classmethod
+    def retryable(cls) -> tuple[ErrorKind, ...]:
+        """The kinds a step can raise: what ``retry: {on: […]}`` may name (besides ``any``)."""
+        return tuple(k for k in cls if k not in _RECORD_LEVEL)
+
+
+_RECORD_LEVEL = frozenset({ErrorKind.NEEDS_REVIEW, ErrorKind.UNVERIFIED, ErrorKind.INTERRUPTED,
+                           ErrorKind.FRAMEWORK})
 
 
 class KazagurumaError(Exception):
@@ -76,7 +121,7 @@ class InputFileError(KazagurumaError):
 class InputRecordError(KazagurumaError):
     """One record's data is unusable (schema, or a validation message shown by the target system)."""
 
-    kind = "input_record"
+    kind: ErrorKind = ErrorKind.INPUT_RECORD
     #: The target system refused the record before storing anything (see StepError).
     nothing_saved: bool = False
 
@@ -89,7 +134,7 @@ class StepError(KazagurumaError):
     after its commit step ran.
     """
 
-    kind = "step"
+    kind: ErrorKind = ErrorKind.STEP
 
     def __init__(self, message: str, *, nothing_saved: bool = False) -> None:
         super().__init__(message)
@@ -97,19 +142,19 @@ class StepError(KazagurumaError):
 
 
 class ElementNotFound(StepError):
-    kind = "element_not_found"
+    kind = ErrorKind.ELEMENT_NOT_FOUND
 
 
 class StepTimeout(StepError):
-    kind = "timeout"
+    kind = ErrorKind.TIMEOUT
 
 
 class TargetSystemError(StepError):
-    kind = "target_system"
+    kind = ErrorKind.TARGET_SYSTEM
 
 
 class SessionExpired(TargetSystemError):
-    kind = "session_expired"
+    kind = ErrorKind.SESSION_EXPIRED
 
 
 class WindowNotFound(ElementNotFound):
@@ -123,22 +168,22 @@ class ApplicationStartError(TargetSystemError):
 class FocusLost(StepError):
     """The expected window does not have the keyboard focus: nothing was typed."""
 
-    kind = "focus_lost"
+    kind = ErrorKind.FOCUS_LOST
     action_taken = False
 
 
 class ScreenMismatch(StepError):
     """The screen's resolution or scale differs from the one a desktop selector map was recorded on."""
 
-    kind = "screen_mismatch"
+    kind = ErrorKind.SCREEN_MISMATCH
 
 
 class ExpectationFailed(StepError):
-    kind = "expectation"
+    kind = ErrorKind.EXPECTATION
 
 
 class FlowFailed(StepError):
-    kind = "fail"
+    kind = ErrorKind.FAIL
 
 
 class RunHalted(BaseException):  # noqa: N818 - a control signal like KeyboardInterrupt, not an error
@@ -157,14 +202,66 @@ class FrameworkError(KazagurumaError):
     exit_code = ExitCode.ABORTED
 
 
-RETRYABLE_KINDS: frozenset[str] = frozenset(
-    {"element_not_found", "timeout", "target_system", "session_expired", "expectation", "step", "fail",
-     "input_record"}
-)
+class ResumeRefused(InputFileError):
+    """The run would overlap an interrupted or running job of the same input."""
 
 
-def error_kind(exc: BaseException) -> str:
+class FormFileError(KazagurumaError):
+    """This file cannot be read as a form (missing, empty, corrupt, unsupported, not the form).
+
+    Per file: the file is reported with this message and the other files are still read."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class NotAFormError(FormFileError):
+    """The page is not this form, or is scanned so that it cannot be registered."""
+
+
+class PlatformError(KazagurumaError, OSError):
+    """The windowing system or the clipboard tool refused or is missing (an ``OSError`` too, as
+    the operating system is what failed)."""
+
+
+class OcrEngineError(KazagurumaError):
+    """tesseract is missing, lacks a language, or failed: an installation problem, not the form's."""
+
+
+class JournalError(KazagurumaError):
+    """The journal could not be written: keying on would leave no trace to resume from."""
+
+
+class StoreError(KazagurumaError):
+    """The run store could not be opened, read or written (exit 3): a run that cannot be recorded
+    must not pass silently."""
+
+
+class StoreVersionError(StoreError):
+    """The database was migrated by a newer Kazaguruma than this one; refuse rather than guess."""
+
+
+class LedgerError(KazagurumaError):
+    """The audit ledger cannot be opened, written or archived: a run that cannot be audited stops."""
+
+
+class LedgerLocked(LedgerError):
+    """Another writer (process) holds the ledger folder's lock."""
+
+
+class LedgerCorrupt(LedgerError):
+    """The last complete entry does not verify; appending would hide the damage."""
+
+
+class NotifyError(KazagurumaError):
+    """A mail could not be sent (the run itself is unaffected; the failure is audited)."""
+
+
+def error_kind(exc: BaseException) -> ErrorKind:
     """The ``retry.on`` kind of an exception; unknown exceptions are framework bugs."""
     if isinstance(exc, (StepError, InputRecordError)):
         return exc.kind
-    return "framework"
+    if isinstance(exc, (RunHalted, KeyboardInterrupt)):
+        return ErrorKind.INTERRUPTED
+    return ErrorKind.FRAMEWORK

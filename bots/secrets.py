@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 
-from bots.audit.masking import Masker
+from bots.masking import Masker
 
 
 class SecretsView(Mapping[str, str]):

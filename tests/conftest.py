@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from desktop_fixtures import xvfb_display  # noqa: F401  (registered once here: see below)
+from kazaguruma_demo.web.config import DemoWebConfig
+from kazaguruma_demo.web.server import DemoServer, serve_in_thread
 from loguru import logger
 
+import bots.actions  # noqa: F401 - fills the step registry, as bots.api and the engine do
 from bots import i18n
-from bots.demo.web.config import DemoWebConfig
-from bots.demo.web.server import DemoServer, serve_in_thread
 from bots.project import Project
 
 # ``xvfb_display``, the private Xvfb of the desktop tests, is imported above so that it is one

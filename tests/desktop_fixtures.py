@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from kazaguruma_demo.desktop.xdriver import clipboard, focused_title, key, paste, wait_focus
 
-from bots.demo.desktop.xdriver import clipboard, focused_title, key, paste, wait_focus
 from bots.platform.xvfb import VirtualDisplay, virtual_display
 
 __all__ = ["clipboard", "focused_title", "key", "paste", "wait_focus", "xvfb_display"]

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from bots.engine.context import StepContext
-from bots.engine.registry import NoParams, Params, action
 from bots.errors import ExpectationFailed, InputRecordError
 from bots.i18n import tr
-from bots.run.folder import safe_name
+from bots.registry import NoParams, Params, action
+from bots.results.folder import safe_name
 from bots.selectors.model import Candidate
 
 TargetRef = str | Candidate

@@ -11,9 +11,9 @@ from loguru import logger
 from pydantic import Field, model_validator
 
 from bots.engine.context import Scope, StepContext
-from bots.engine.registry import Params, action
 from bots.errors import FlowFailed, InputRecordError
 from bots.i18n import tr
+from bots.registry import Params, action
 
 if TYPE_CHECKING:
     from bots.flow.steps import AnyStep
@@ -118,20 +118,15 @@ def call(ctx: StepContext, p: CallParams) -> None:
 
     ``- call: {flow: common/login.yaml, with: {user: "{{ env.DEMO_USER }}"}, outputs: [ログイン日時]}``
     """
-    sub = ctx.run.loaded.subflows[p.flow]
+    sub = ctx.flow.subflows[p.flow]
     inputs = {name: spec.default for name, spec in sub.flow.inputs.items()}
     inputs.update(p.with_)
     missing = [n for n, s in sub.flow.inputs.items() if s.required and inputs.get(n) is None]
     if missing:
         raise InputRecordError(tr("サブフロー {f} の入力がありません: {m}", "sub-flow {f} is missing inputs: {m}",
                                   f=sub.flow.id, m=", ".join(missing)))
-    scope = Scope(vars={}, record=ctx.record, inputs=inputs, progress=ctx.scope.progress)
-    previous = ctx.run.loaded
-    ctx.run.loaded = sub
-    try:
-        ctx.run_steps(sub.flow.steps, scope)
-    finally:
-        ctx.run.loaded = previous
+    scope = Scope(vars={}, record=ctx.record, inputs=inputs, progress=ctx.scope.progress, loaded=sub)
+    ctx.run_steps(sub.flow.steps, scope)
     for name in p.outputs:
         ctx.vars[name] = scope.vars.get(name)
 

@@ -28,10 +28,10 @@ from bots.actions.desktop_params import (
     WindowParams,
 )
 from bots.engine.context import StepContext
-from bots.engine.registry import action
 from bots.errors import ExpectationFailed, KazagurumaError
 from bots.i18n import tr
-from bots.run.folder import safe_name
+from bots.registry import action
+from bots.results.folder import safe_name
 
 if TYPE_CHECKING:  # the adapter (OpenCV, X11) is imported by the first desktop step, not by every flow
     from bots.adapters.desktop import DesktopSession

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from bots.engine.registry import Params
+from bots.registry import Params
 
 
 class DesktopParams(Params):

@@ -11,10 +11,10 @@ from pydantic import Field, field_validator
 
 from bots.adapters.excel_reader import read_records
 from bots.engine.context import StepContext
-from bots.engine.registry import Params, action
 from bots.errors import InputFileError, InputRecordError
 from bots.i18n import tr
 from bots.records.model import ColumnSpec
+from bots.registry import Params, action
 
 
 class ReadRowsParams(Params):

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from bots.engine.context import StepContext
-from bots.engine.registry import Params, action
 from bots.errors import InputFileError, InputRecordError
+from bots.registry import Params, action
+from bots.sources.forms import load_template, scan_files
 
 
 class ReadFormsParams(Params):
@@ -35,8 +36,8 @@ def read_forms(ctx: StepContext, p: ReadFormsParams) -> None:
 
     ``- ocr.read_forms: {files: "{{ inputs.scans }}", form: shinsei, into: 申請書}``
     """
+    # Lazy: the OCR stack (OpenCV, numpy, tesseract models) loads only for flows that read forms.
     from bots.ocr.pipeline import read_forms as read
-    from bots.records.forms_source import load_template, scan_files
 
     try:
         files = scan_files(str(p.files))

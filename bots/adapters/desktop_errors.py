@@ -12,9 +12,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from bots.errors import ElementNotFound, KazagurumaError, RunHalted, StepError, StepTimeout, TargetSystemError
+from bots.errors import (
+    ElementNotFound,
+    KazagurumaError,
+    PlatformError,
+    RunHalted,
+    StepError,
+    StepTimeout,
+    TargetSystemError,
+)
 from bots.i18n import tr
-from bots.platform.desktop import PlatformError
 
 
 def _third_party() -> dict[type[BaseException], type[BaseException]]:

@@ -16,9 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bots.audit.errors import LedgerError
 from bots.audit.files import LOCK_NAME, day_files, digest, fsync_dir, gz_path, safe_digest
 from bots.audit.lock import FileLock
+from bots.errors import LedgerError
 from bots.i18n import tr
 
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from bots.audit.archive import archive
 from bots.audit.entry import GENESIS, GENESIS_HEAD, Entry, EventType, Flaw, Head, canonical
-from bots.audit.errors import LedgerCorrupt, LedgerError, LedgerLocked
 from bots.audit.verify import Problem, VerifyReport, verify
 from bots.audit.writer import FsyncPolicy, LedgerWriter, local_now
+from bots.errors import LedgerCorrupt, LedgerError, LedgerLocked
 
 __all__ = [
     "GENESIS", "GENESIS_HEAD", "Entry", "EventType", "Flaw", "FsyncPolicy", "Head", "LedgerCorrupt",

@@ -12,11 +12,11 @@ import socket
 from pathlib import Path
 from typing import Any
 
-from bots.audit.errors import LedgerLocked
 from bots.audit.keys import audit_key
 from bots.audit.writer import LedgerWriter
-from bots.engine.events import RunInfo, RunListener
-from bots.engine.results import RecordResult, RunResult, Status
+from bots.errors import LedgerLocked
+from bots.results.listener import RunInfo, RunListener
+from bots.results.model import RecordResult, RunResult, Status
 from bots.store.store import RunStore
 
 _RECORD_EVENTS = {Status.PASS: "record_keyed", Status.FAIL: "record_failed", Status.REVIEW: "record_review"}
@@ -54,9 +54,9 @@ class AuditListener(RunListener):
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
         self.run_id = run.run_id
-        flow = info.loaded.flow
+        flow = info.flow
         self._append("run_started", {
-            "flow_id": flow.id, "flow_version": flow.version, "flow_hash": info.loaded.content_hash,
+            "flow_id": flow.id, "flow_version": flow.version, "flow_hash": flow.content_hash,
             "owner": flow.owner, "trigger": info.trigger, "host": info.host, "dry_run": info.dry_run})
 
     def records_counted(self, total: int | None) -> None:

@@ -12,7 +12,7 @@ import socket
 import sys
 from pathlib import Path
 
-from bots.audit.errors import LedgerLocked
+from bots.errors import LedgerLocked
 from bots.i18n import tr
 
 if sys.platform == "win32":

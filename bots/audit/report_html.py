@@ -19,8 +19,8 @@ from bots.audit.report_tables import (
     run_header,
     runs_grid,
 )
-from bots.engine.results import Status
 from bots.i18n import language, tr
+from bots.results.model import Status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bots.audit.masking import DEFAULT_MASKER
 from bots.audit.query import Integrity, LedgerEvent
-from bots.engine.results import Status
 from bots.i18n import tr
+from bots.masking import DEFAULT_MASKER
+from bots.results.model import Status
 from bots.store.rows import RecordRow, RunRow
 
 Cell = str | int | dt.datetime | None

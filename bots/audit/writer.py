@@ -25,9 +25,9 @@ from typing import Any, Final
 
 from bots.audit import archive as _archive
 from bots.audit.entry import GENESIS_HEAD, Entry, EventType, Flaw, Head, Sealer, parse_line
-from bots.audit.errors import LedgerCorrupt, LedgerError
 from bots.audit.files import LOCK_NAME, DayFile, day_files, day_path, fsync_dir, gz_path, read_all, split_tail
 from bots.audit.lock import FileLock
+from bots.errors import LedgerCorrupt, LedgerError
 from bots.i18n import tr
 
 _WRITE_FLAGS: Final = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 from loguru import logger
 
 from bots.cli import (
     audit_cmd,
-    demo_cmd,
     review_cmd,
     run_cmd,
     schedule_cmd,
@@ -38,11 +38,15 @@ app.command("run", help=tr("フローを実行します", "run a flow"))(run_cmd
 app.command("resume", help=tr("中断した実行を続きから再開します", "resume an interrupted run"))(run_cmd.resume_run)
 app.command("validate", help=tr("フロー定義を検査します", "validate flow files"))(validate_cmd.validate)
 app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
-app.command("demo", help=tr("デモ基幹システムを起動します", "start the demo core system"))(demo_cmd.demo)
 app.add_typer(review_cmd.app, name="review", help=tr("OCR の要確認帳票: レビューファイルの取り込み", "OCR review: import a corrected review workbook"))
 app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
 app.add_typer(schedule_cmd.app, name="schedule", help=tr("スケジュール: 検査・一覧・実行予定", "schedules: validate, list, next"))
 app.command("scheduler", help=tr("スケジューラ（常駐）を起動します", "run the scheduler daemon"))(scheduler_cmd.scheduler)
+
+
+def add_command(name: str, help_text: str, command: Callable[..., None]) -> None:
+    """Add a command from outside the library (``runner.py demo`` from the demo package)."""
+    app.command(name, help=help_text)(command)
 
 
 def main() -> None:

@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 
 from bots.audit.archive import archive as archive_folder
-from bots.audit.errors import LedgerError, LedgerLocked
 from bots.audit.keys import audit_key
 from bots.audit.query import (
     FolderCheck,
@@ -28,10 +27,9 @@ from bots.audit.report_data import build_report
 from bots.audit.report_html import write_html
 from bots.audit.report_tables import Grid, fmt, records_grid, run_header, runs_grid
 from bots.audit.report_xlsx import write_xlsx
-from bots.errors import ExitCode
+from bots.errors import ExitCode, LedgerError, LedgerLocked, StoreError
 from bots.i18n import tr
 from bots.project import Project
-from bots.store.errors import StoreError
 from bots.store.store import RunStore
 
 app = typer.Typer(no_args_is_help=True)

@@ -7,8 +7,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bots.errors import ExitCode, KazagurumaError
+from bots.api import validate
+from bots.errors import ExitCode, FlowError, KazagurumaError
 from bots.i18n import tr
+from bots.listeners.console import print_diagnostics
+from bots.project import Project
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -24,13 +27,15 @@ def import_(
     flow: Path = typer.Option(Path("flows/shinsei_nyuryoku.yaml"), "--flow",
                               help=tr("再入力に使うフロー（その列の並びで書き出します）", "the follow-up flow (its columns)")),
 ) -> None:
-    from bots.engine.executor import load_or_raise
+    # Lazy: the OCR review module pulls in OpenCV and openpyxl; ``--help`` should not.
     from bots.ocr.review import import_review
-    from bots.project import Project
 
     console = Console(stderr=True, soft_wrap=True)
     try:
-        loaded = load_or_raise(flow, Project.discover())
+        loaded, found = validate(flow, Project.discover())
+        if loaded is None:
+            print_diagnostics(console, list(found))
+            raise FlowError(tr("フロー定義にエラーがあります: {p}", "the flow has errors: {p}", p=flow))
         records = loaded.flow.records
         columns = [spec.header or name for name, spec in records.columns.items()] if records else None
         path, count = import_review(file, out, only_confirmed=only_confirmed, columns_out=columns)

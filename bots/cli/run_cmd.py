@@ -9,22 +9,17 @@ from typing import cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from bots.cli.validate_cmd import print_diagnostics
-from bots.engine.events import RunInfo, RunListener
-from bots.engine.executor import Executor, ListenerFactory, LocalExecutor, RunRequest, Trigger, current_user
-from bots.engine.journal import InterruptedRun, ResumeChoice
-from bots.engine.results import RunResult, RunStatus
-from bots.engine.resume import Decide
+from bots.api import RunRequest, RunStatus, Trigger, open_trail, resume_request, run_flow
+from bots.api.signals import graceful_stop
 from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError
 from bots.i18n import tr
+from bots.listeners.console import ConsoleListener, print_diagnostics
+from bots.ports import Decide
 from bots.project import Project
-from bots.run.console import ConsoleListener
-from bots.run.jsonlog import RunLogListener
-from bots.run.results_listener import ResultsWorkbookListener
-from bots.run.signals import graceful_stop
-from bots.run.trail import AuditTrail
-from bots.store.store import RunStore
+from bots.results.journal import InterruptedRun, ResumeChoice
+from bots.spec.diagnostics import Diagnostic
 
 
 def parse_sets(values: list[str]) -> dict[str, str]:
@@ -35,20 +30,6 @@ def parse_sets(values: list[str]) -> dict[str, str]:
             raise typer.BadParameter(tr("--set は 名前=値 の形で書きます: {i}", "--set takes name=value: {i}", i=item))
         parsed[name.strip()] = value
     return parsed
-
-
-def standard_listeners(console: Console, verbose: bool, holder: dict[str, object],
-                       trail: AuditTrail | None = None) -> ListenerFactory:
-    """The listeners of a run: audit trail (run store, ledger), run log, results, console."""
-
-    def make(info: RunInfo) -> list[RunListener]:
-        results = ResultsWorkbookListener(info)
-        holder["results"] = results
-        holder["folder"] = info.folder
-        audit = trail.listeners(info) if trail is not None else []
-        return [*audit, RunLogListener(info, info.folder.name), results, ConsoleListener(console, verbose=verbose)]
-
-    return make
 
 
 def ask_on_terminal(console: Console) -> Decide:
@@ -66,58 +47,32 @@ def ask_on_terminal(console: Console) -> Decide:
     return decide
 
 
-def open_trail(console: Console, project: Project) -> AuditTrail:
-    """The audit trail, or exit 3: nothing runs unrecorded."""
-    try:
-        return AuditTrail(project.logs)
-    except KazagurumaError as exc:
-        console.print(tr("[red]監査記録を開けないため実行しません: {e}[/]", "[red]not run: the audit trail cannot be opened: {e}[/]",
-                         e=exc))
-        raise typer.Exit(ExitCode.ABORTED) from None
-
-
-def run_audited(trail: AuditTrail, request: RunRequest, *, listeners: ListenerFactory, stop: threading.Event,
-                ask: Decide | None = None, executor: Executor | None = None) -> RunResult:
-    """Run a request with the audit trail: how ``run``, ``resume`` and the scheduler start runs.
-    A flow or input refused before the start is audited, then re-raised."""
-    try:
-        return (executor or LocalExecutor(Project.discover(), journal=trail.store)).run(
-            request, listeners=listeners, stop=stop, ask=ask)
-    except FlowError as exc:
-        trail.flow_rejected(Path(request.flow), request.user or current_user(), list(exc.diagnostics))  # type: ignore[arg-type]
-        raise
-    except InputFileError as exc:
-        trail.input_refused(Path(request.flow), request.user or current_user(), str(exc))
-        raise
-
-
 def execute(request: RunRequest, console: Console, verbose: bool) -> None:
-    """Run a request with the standard listeners and the audit trail; exit with its code."""
-    holder: dict[str, object] = {}
+    """Run a request through the library entry point with the console listener; exit with its code."""
     project = Project.discover()
-    trail = open_trail(console, project)
     stop = threading.Event()
-    with trail, graceful_stop(stop, lambda text: console.print(f"[yellow]{text}[/]")):
-        try:
-            result = run_audited(trail, request, listeners=standard_listeners(console, verbose, holder, trail),
-                                 stop=stop, ask=ask_on_terminal(console),
-                                 executor=LocalExecutor(project, journal=trail.store))
-        except FlowError as exc:
-            print_diagnostics(console, list(exc.diagnostics))  # type: ignore[arg-type]
-            console.print(f"[red]{exc}[/]")
-            raise typer.Exit(ExitCode.INVALID) from None
-        except InputFileError as exc:
-            console.print(f"[red]{exc}[/]")
-            raise typer.Exit(ExitCode.INVALID) from None
-        except KeyboardInterrupt:  # the second stop request: the run is recorded as aborted
-            console.print(tr("強制停止しました。続きから再開するには runner.py resume を使います",
-                             "aborted; continue later with runner.py resume"))
-            raise typer.Exit(ExitCode.ABORTED) from None
-    folder = holder.get("folder")
-    results = holder.get("results")
-    console.print(tr("実行記録: {f}", "run folder: {f}", f=folder))
-    if isinstance(results, ResultsWorkbookListener) and results.path:
-        console.print(tr("結果ファイル: {p}", "results workbook: {p}", p=results.path))
+    try:
+        with open_trail(project) as trail, graceful_stop(stop, lambda text: console.print(f"[yellow]{text}[/]")):
+            result = run_flow(request, trail=trail, listeners=lambda info: [ConsoleListener(console, verbose=verbose)],
+                              stop=stop, ask=ask_on_terminal(console), project=project)
+    except FlowError as exc:
+        print_diagnostics(console, [d for d in exc.diagnostics if isinstance(d, Diagnostic)])
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(ExitCode.INVALID) from None
+    except InputFileError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(ExitCode.INVALID) from None
+    except KazagurumaError as exc:  # the audit trail cannot be opened: nothing runs unrecorded
+        console.print(tr("[red]監査記録を開けないため実行しません: {e}[/]", "[red]not run: the audit trail cannot be opened: {e}[/]",
+                         e=escape(str(exc))))
+        raise typer.Exit(ExitCode.ABORTED) from None
+    except KeyboardInterrupt:  # the second stop request: the run is recorded as aborted
+        console.print(tr("強制停止しました。続きから再開するには runner.py resume を使います",
+                         "aborted; continue later with runner.py resume"))
+        raise typer.Exit(ExitCode.ABORTED) from None
+    console.print(tr("実行記録: {f}", "run folder: {f}", f=result.folder))
+    if result.results_workbook is not None:
+        console.print(tr("結果ファイル: {p}", "results workbook: {p}", p=result.results_workbook))
     if result.status in (RunStatus.STOPPED, RunStatus.ABORTED) and result.journal_id:
         console.print(tr("続きから再開するには: python runner.py resume {r}", "to continue: python runner.py resume {r}",
                          r=result.run_id))
@@ -156,19 +111,15 @@ def resume_run(
     """Start an interrupted run again from its stored request: settled records are reported,
     half-done ones verified, the rest keyed."""
     console = Console(stderr=True, soft_wrap=True)
-    project = Project.discover()
     try:
-        with RunStore.open(None, project.logs) as store:
-            stored = store.run_request(run_id)
+        request = resume_request(run_id, Project.discover(), headless=not headed)
+    except InputFileError as exc:
+        console.print(f"[red]{escape(str(exc))}[/]")
+        raise typer.Exit(ExitCode.INVALID) from None
     except KazagurumaError as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(ExitCode.ABORTED) from None
-    if stored is None:
-        console.print(tr("[red]実行 {r} が見つかりません[/]", "[red]no run {r}[/]", r=run_id))
-        raise typer.Exit(ExitCode.INVALID)
-    request = RunRequest.model_validate({**stored, "resume": run_id, "headless": not headed,
-                                         "if_interrupted": "ask", "dry_run": False})
     execute(request, console, verbose)
 
 
-__all__ = ["run", "resume_run", "open_trail", "run_audited", "standard_listeners", "Trigger"]
+__all__ = ["run", "resume_run"]

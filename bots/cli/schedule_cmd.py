@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bots.cli.validate_cmd import print_diagnostics
 from bots.errors import ExitCode
 from bots.i18n import tr
+from bots.listeners.console import print_diagnostics
 from bots.project import Project
 from bots.schedule.loader import LoadedSchedule, load_all, load_schedule, schedule_files
 from bots.schedule.report import when

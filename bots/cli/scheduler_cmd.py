@@ -13,13 +13,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bots.audit.errors import LedgerLocked
+from bots.api import open_trail
+from bots.api.signals import graceful_stop
 from bots.audit.lock import FileLock
-from bots.cli.run_cmd import open_trail
-from bots.errors import ExitCode
+from bots.errors import ExitCode, KazagurumaError, LedgerLocked
 from bots.i18n import tr
 from bots.project import Project
-from bots.run.signals import graceful_stop
 from bots.schedule.daemon import SchedulerDaemon, default_store_url
 from bots.schedule.notify import Mailer, SmtpSettings
 from bots.schedule.report import Reporter
@@ -38,7 +37,12 @@ def scheduler(
     project = Project.discover()
     url = store or os.environ.get("KZ_SCHEDULER_URL") or default_store_url(project.logs)
     lock = _single_instance(console, project.logs)
-    trail = open_trail(console, project)
+    try:
+        trail = open_trail(project)
+    except KazagurumaError as exc:  # nothing runs unrecorded
+        console.print(tr("[red]監査記録を開けないため起動しません: {e}[/]", "[red]not started: the audit trail cannot be opened: {e}[/]",
+                         e=exc))
+        raise typer.Exit(ExitCode.ABORTED) from None
     stop = threading.Event()
     with trail:
         reporter = Reporter(trail.writer, Mailer(SmtpSettings.from_env()), console)

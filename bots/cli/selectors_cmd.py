@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from bots.adapters.locators import build_locator
-from bots.cli.validate_cmd import print_diagnostics
 from bots.errors import ExitCode
-from bots.flow.errors_map import suggest
 from bots.i18n import tr
+from bots.listeners.console import print_diagnostics
 from bots.platform.browser import launch_options
 from bots.project import Project
 from bots.selectors.loader import load_selector_map, selectors_path
+from bots.spec.validation import suggest
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -13,20 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bots.engine.events import ListenerSet, RunInfo
-from bots.engine.results import RunResult
+from bots.errors import FlowError
 from bots.flow import expressions
+from bots.i18n import tr
 from bots.project import Project
 from bots.records.model import SourceRecord
+from bots.results.listener import ListenerSet, RunInfo
+from bots.results.model import RunResult, RunStatus
 
 if TYPE_CHECKING:
     from bots.adapters.browser import BrowserSession
     from bots.adapters.desktop import DesktopSession
-    from bots.engine.journal import JournalStore
     from bots.engine.resources import Resources
     from bots.engine.steprunner import StepRunner
     from bots.flow.loader import LoadedFlow
     from bots.flow.steps import StepBase
+    from bots.ports import JournalStore
 
 
 @dataclass
@@ -61,8 +63,6 @@ class RunContext:
 
     def abort(self, reason: str) -> None:
         """Stop after the current record with status ABORTED (e.g. the audit trail failed)."""
-        from bots.engine.results import RunStatus
-
         if self.result.status is RunStatus.RUNNING:
             self.result.status = RunStatus.ABORTED
             self.result.error = reason
@@ -135,6 +135,9 @@ class Scope:
     record: SourceRecord | None = None
     inputs: dict[str, Any] | None = None  #: a sub-flow's own inputs
     progress: RecordProgress = field(default_factory=RecordProgress)
+    #: The flow whose steps run in this scope: a called sub-flow (its systems and selector maps),
+    #: or None for the run's own flow.
+    loaded: LoadedFlow | None = None
 
     @property
     def commit_started(self) -> bool:
@@ -183,17 +186,22 @@ class StepContext:
         """Run nested steps (if/for_each/group) in this scope, one level deeper."""
         self._runner.run_steps(steps, scope or self.scope, self.depth + 1)
 
+    @property
+    def flow(self) -> LoadedFlow:
+        """The flow whose step this is (a sub-flow's, inside ``call``)."""
+        return self.scope.loaded or self.run.loaded
+
     def browser(self, system: str | None = None) -> BrowserSession:
-        return self.run.resources.browser(self.system_name(system, "web"))
+        """The browser session of ``system`` (or the flow's only web system), opened on first use."""
+        return self.run.resources.browser(self.system_name(system, "web"), self.flow)
 
     def desktop(self, system: str | None = None) -> DesktopSession:
-        return self.run.resources.desktop(self.system_name(system, "desktop"))
+        """The desktop session of ``system`` (or the flow's only desktop system)."""
+        return self.run.resources.desktop(self.system_name(system, "desktop"), self.flow)
 
     def system_name(self, system: str | None, kind: str) -> str:
-        from bots.errors import FlowError
-        from bots.i18n import tr
-
-        name = system or self.run.loaded.flow.default_system(kind)
+        """The system a step names, or the flow's only one of that kind."""
+        name = system or self.flow.flow.default_system(kind)
         if name is None:
             raise FlowError(tr("system を指定してください", "name the system of this step"))
         return name

@@ -17,21 +17,20 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bots.audit.masking import Masker
+from bots.engine.abort_hotkey import guard_run
 from bots.engine.context import RunContext
-from bots.engine.events import ListenerSet, RunInfo, RunListener
 from bots.engine.flowrun import FlowRun
 from bots.engine.inputs import resolve_inputs
-from bots.engine.journal import JournalStore
 from bots.engine.resources import Resources
-from bots.engine.results import RunResult, RunStatus
-from bots.engine.resume import Decide
 from bots.errors import FlowError, InputFileError
 from bots.flow.loader import LoadedFlow, load_flow
 from bots.i18n import tr
+from bots.masking import Masker
+from bots.ports import Decide, JournalStore
 from bots.project import Project
-from bots.run.abort_hotkey import guard_run
-from bots.run.folder import new_run_id, run_folder
+from bots.results.folder import new_run_id, results_path, run_folder
+from bots.results.listener import ListenerSet, RunInfo, RunListener
+from bots.results.model import RunResult, RunStatus
 from bots.secrets import SecretsView
 
 Trigger = Literal["manual", "tray", "schedule"]
@@ -122,7 +121,7 @@ class LocalExecutor:
         folder = run_folder(self.project.logs, run_id, started)
         result = RunResult(run_id=run_id, flow_id=loaded.flow.id, flow_version=loaded.flow.version,
                            started=started, dry_run=request.dry_run)
-        info = RunInfo(loaded=loaded, trigger=request.trigger, user=request.user or current_user(),
+        info = RunInfo(flow=loaded.identity(), trigger=request.trigger, user=request.user or current_user(),
                        host=socket.gethostname(), folder=folder, inputs=inputs, dry_run=request.dry_run,
                        masker=masker_for(loaded), request=request.model_dump(mode="json", exclude={"user"}))
         listener_set = ListenerSet(listeners(info) if listeners else [], info.masker)
@@ -138,6 +137,9 @@ class LocalExecutor:
             FlowRun(context, resume=request.resume, decide=decider(request, ask)).execute()
         if result.status is RunStatus.RUNNING:
             result.status = RunStatus.ABORTED
+        result.folder = folder
+        workbook = results_path(folder, info.input_file, loaded.flow.id)
+        result.results_workbook = workbook if workbook.is_file() else None
         return result
 
 

@@ -1,8 +1,9 @@
 """One run of a flow: refuse bad input first, set up, key record by record, tear down.
 
-Per-record isolation: a record that fails (bad data, a validation message from the target
-system, a step that ran out of retries) is marked with its reason and the loop goes on, until
-``settings.max_failures`` failures stop the run cleanly. Rows not reached are reported 未処理.
+Per-record isolation: a record that fails is marked with its reason by the
+:class:`~bots.engine.keying.RecordKeyer` and the loop goes on, until ``settings.max_failures``
+failures (or a target system that stopped answering) stop the run cleanly. Rows not reached are
+reported 未処理; records an earlier run of the same job settled are reported, never keyed again.
 """
 
 from __future__ import annotations
@@ -11,47 +12,37 @@ import datetime as dt
 import time
 from typing import Any
 
-from loguru import logger
-
-from bots.engine.context import RecordProgress, RunContext, Scope, namespace
-from bots.engine.journal import JournalEntry, JournalError, JournalState, RunJournal, is_retryable
-from bots.engine.records import open_source, record_key
-from bots.engine.recovery import RecordRecovery
-from bots.engine.results import RecordResult, RunStatus, Status
-from bots.engine.resume import Decide, start_job
+from bots.engine.book import RecordBook
+from bots.engine.context import RunContext, Scope, namespace
+from bots.engine.keying import RecordKeyer
+from bots.engine.resume import start_job
 from bots.engine.steprunner import StepRunner
-from bots.errors import (
-    InputFileError,
-    InputRecordError,
-    KazagurumaError,
-    RunHalted,
-    SessionExpired,
-    StepError,
-)
+from bots.errors import ErrorKind, InputFileError, JournalError, KazagurumaError, RunHalted
 from bots.i18n import tr
+from bots.ports import Decide
 from bots.records.model import SourceRecord
-from bots.run.folder import screenshot_path
-
-#: How often one record is keyed again after a lookup (``verify``) showed an uncertain commit did not land.
-MAX_VERIFY_RESTARTS = 2
+from bots.results.journal import JournalEntry, JournalState
+from bots.results.model import RecordResult, RunStatus, Status
+from bots.sources import open_source
 
 #: How a record an earlier run settled is reported by a resume.
 CARRIED_STATUS = {JournalState.CONFIRMED: Status.PASS, JournalState.FAILED: Status.FAIL,
                   JournalState.REVIEW: Status.REVIEW}
 
 
-class FlowRun(RecordRecovery):
+class FlowRun:
+    """Runs one flow once: the run loop; keying and recovery are its composed parts."""
+
     def __init__(self, run: RunContext, *, resume: str | None = None, decide: Decide | None = None) -> None:
         self.run = run
         self.flow = run.loaded.flow
         self.steps = StepRunner(run)
-        self.failures = 0
         self.resume = resume
         self.decide: Decide = decide or (lambda found: "refuse")
-        self.journal: RunJournal | None = None
         self.prior: dict[int, JournalEntry] = {}
-        #: Records in a row that failed on the target system itself (down, error pages, timeouts).
-        self.target_streak = 0
+        self.key_columns: tuple[str, ...] = tuple(self.flow.records.key) if self.flow.records else ()
+        self.book = RecordBook(run, None, self.key_columns)
+        self.keyer = RecordKeyer(self.book, self.steps, self.flow)
 
     def execute(self) -> None:
         run = self.run
@@ -67,7 +58,7 @@ class FlowRun(RecordRecovery):
     def _execute(self) -> None:
         run = self.run
         try:
-            source = open_source(self.flow, namespace(run, Scope(vars={})), run.project.selectors)
+            source = open_source(self.flow.records, namespace(run, Scope(vars={})), run.project.selectors)
         except InputFileError as exc:
             run.result.status = RunStatus.INVALID
             run.result.error = str(exc)
@@ -83,7 +74,9 @@ class FlowRun(RecordRecovery):
                 run.result.error = str(exc)
                 run.listeners.records_counted(source.total)
                 return
-            self.journal, self.prior = job.journal, job.prior
+            self.prior = job.prior
+            self.book = RecordBook(run, job.journal, self.key_columns)
+            self.keyer = RecordKeyer(self.book, self.steps, self.flow)
             run.listeners.records_counted(source.total)
         scope = Scope(vars=run.globals)
         try:
@@ -103,7 +96,7 @@ class FlowRun(RecordRecovery):
                 self._run_once()
             else:
                 self._loop(source.records)
-                for kind, message, data in source.finished() if source.finished else []:
+                for kind, message, data in source.finished():
                     run.listeners.notice(kind, message, data)
         finally:
             self._teardown()
@@ -124,7 +117,7 @@ class FlowRun(RecordRecovery):
             if run.result.status is not RunStatus.RUNNING:
                 self._not_run(record)
                 continue
-            key = record_key(self.flow, record)
+            key = self.book.key_of(record)
             prior = self.prior.get(record.index)
             if prior is not None and prior.settled:
                 self._carry(record, key, prior)
@@ -145,16 +138,17 @@ class FlowRun(RecordRecovery):
         run, settings = self.run, self.flow.settings
         if run.result.status is not RunStatus.RUNNING:
             return
-        if settings.target_down_after and self.target_streak >= settings.target_down_after:
+        streak, failures = self.keyer.target_streak, self.keyer.failures
+        if settings.target_down_after and streak >= settings.target_down_after:
             run.result.status = RunStatus.ABORTED
             run.result.error = tr("基幹システムが応答しないため停止しました（{n}件連続で失敗、登録はしていません）。"
                                   "復旧後に resume で再開してください",
                                   "stopped: the target system is not answering ({n} records in a row failed, nothing "
-                                  "submitted); resume once it is back", n=self.target_streak)
-        elif settings.max_failures and self.failures >= settings.max_failures:
+                                  "submitted); resume once it is back", n=streak)
+        elif settings.max_failures and failures >= settings.max_failures:
             run.result.status = RunStatus.ABORTED
             run.result.error = tr("失敗が上限（{n}件）に達したため停止しました", "stopped: {n} records failed",
-                                  n=self.failures)
+                                  n=failures)
 
     def _new_result(self, record: SourceRecord, key: str) -> RecordResult:
         result = RecordResult(index=record.index, location=record.location, key=key, raw=record.raw,
@@ -163,15 +157,11 @@ class FlowRun(RecordRecovery):
         return result
 
     def _not_run(self, record: SourceRecord) -> None:
-        self._new_result(record, record_key(self.flow, record))
+        self._new_result(record, self.book.key_of(record))
 
     def _mark_not_run(self, records: Any) -> None:
         for record in records:
             self._not_run(record)
-
-    def _mark(self, result: RecordResult, state: JournalState, **details: Any) -> None:
-        if self.journal is not None:
-            self.journal.mark(result.index, state, result.key, **details)
 
     def _carry(self, record: SourceRecord, key: str, prior: JournalEntry) -> None:
         """A record an earlier run of this job settled: reported again, never keyed again."""
@@ -192,21 +182,21 @@ class FlowRun(RecordRecovery):
         try:
             if record.error is not None:
                 review = duplicate or record.review
-                kind = "needs_review" if record.review else "input_record"
+                kind = ErrorKind.NEEDS_REVIEW if record.review else ErrorKind.INPUT_RECORD
                 result.status, result.error, result.error_kind = (
                     Status.REVIEW if review else Status.FAIL, record.error, kind)
-                self._mark(result, JournalState.REVIEW if review else JournalState.FAILED, error=record.error,
-                           error_kind=kind)
+                self.book.mark(result, JournalState.REVIEW if review else JournalState.FAILED, error=record.error,
+                               error_kind=kind)
             elif prior is not None and prior.state.interrupted:
-                self._recover(result, record, prior)
+                self.keyer.recover(result, record, prior)
             else:
-                self._process(result, record)
+                self.keyer.process(result, record)
         except JournalError as exc:
             self.run.abort(str(exc))
-            result.status, result.error, result.error_kind = Status.NOT_RUN, str(exc), "framework"
+            result.status, result.error, result.error_kind = Status.NOT_RUN, str(exc), ErrorKind.FRAMEWORK
         except RunHalted as exc:  # the abort hotkey: the journal stays as it is (resumable)
             if result.status is Status.NOT_RUN:
-                result.error_kind = "interrupted"
+                result.error_kind = ErrorKind.INTERRUPTED
                 result.error = tr("中断の指示により処理の途中で中断しました（未完了。再開時に確認します）",
                                   "interrupted on request (not done; checked on resume)")
                 if exc.after_commit:  # it may have been keyed: never reported as simply not done
@@ -216,7 +206,7 @@ class FlowRun(RecordRecovery):
                                       "keyed (resume checks it too)")
             self._halted(exc)
         except KeyboardInterrupt:  # a second stop request: leave the journal as it is (resumable)
-            result.status, result.error_kind = Status.NOT_RUN, "interrupted"
+            result.status, result.error_kind = Status.NOT_RUN, ErrorKind.INTERRUPTED
             result.error = tr("強制停止により処理の途中で中断しました（再開時に確認します）",
                               "aborted mid-record by a second stop request (checked on resume)")
             raise
@@ -232,87 +222,8 @@ class FlowRun(RecordRecovery):
             self.run.result.error = tr("中断の指示により停止しました: {e}", "stopped on request: {e}", e=exc)
         self.run.listeners.notice("halted", str(exc), {})
 
-    def _scope(self, record: SourceRecord) -> Scope:
-        marker = self.journal.record(record.index, record_key(self.flow, record)) if self.journal else None
-        return Scope(vars=dict(self.run.globals), record=record, progress=RecordProgress(watcher=marker))
-
-    def _process(self, result: RecordResult, record: SourceRecord) -> None:
-        self._mark(result, JournalState.IN_PROGRESS)
-        restarts = 0
-        while True:
-            scope = self._scope(record)
-            try:
-                self._with_session_recovery(scope, result, list(self.flow.steps))
-            except JournalError:
-                raise
-            except RunHalted as halted:
-                halted.after_commit = scope.commit_started
-                raise
-            except Exception as exc:
-                kind = exc.kind if isinstance(exc, (StepError, InputRecordError)) else "framework"
-                if not isinstance(exc, KazagurumaError):  # our bug: keep the run going, keep the evidence
-                    logger.opt(exception=True).bind(run_id=self.run.result.run_id).error("unexpected error in a step")
-                if isinstance(exc, SessionExpired):
-                    self._log_in_again(result)
-                if self._uncertain(scope, exc) and self.flow.verify is not None and restarts < MAX_VERIFY_RESTARTS:
-                    # The commit may have gone through: look it up instead of guessing.
-                    self.run.listeners.notice("verify_after_error", tr(
-                        "登録操作の後でエラー。登録されたかを照会します: {e}",
-                        "error after the commit step; looking the record up: {e}", e=exc), {"record": result.key})
-                    found = self._verify(result, record, JournalState.SUBMITTING.value)
-                    if found is None or found:
-                        return
-                    restarts += 1
-                    self._mark(result, JournalState.IN_PROGRESS)
-                    continue
-                self._failed(result, scope, exc, kind)
-            else:
-                result.status = Status.PASS
-                self.target_streak = 0
-            break
-        result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
-        if result.status is Status.PASS:
-            self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
-
-    def _failed(self, result: RecordResult, scope: Scope, exc: BaseException, kind: str) -> None:
-        self.failures += 1
-        uncertain = self._uncertain(scope, exc)
-        result.status = Status.REVIEW if uncertain else Status.FAIL
-        result.error = str(exc) or type(exc).__name__
-        if uncertain:
-            result.error = tr("登録操作の後でエラー。基幹システムで登録の有無を確認してください: {e}",
-                              "failed after the commit step; check in the core system whether it was keyed: {e}",
-                              e=result.error)
-        result.error_kind = kind
-        retryable = is_retryable(kind, uncertain)
-        self.target_streak = self.target_streak + 1 if retryable else 0
-        if retryable:
-            result.notes.append(tr("基幹システム側の一時的な失敗（未登録）。再開時に再度入力します",
-                                   "a transient failure of the target system (nothing keyed): keyed again on resume"))
-        self._mark(result, JournalState.REVIEW if uncertain else JournalState.FAILED, error=result.error,
-                   error_kind=kind, retryable=retryable)
-        if self.flow.settings.screenshot_on_failure:
-            result.screenshot = self._screenshot(result)
-        if self.flow.on_record_failure:
-            try:
-                self.steps.run_steps(list(self.flow.on_record_failure), scope)
-            except KazagurumaError as recover_error:
-                self.run.listeners.notice("recover_failed", tr("失敗後の復旧処理も失敗しました: {e}",
-                                                               "recovery after a failure failed: {e}", e=recover_error),
-                                          {"record": result.key})
-
-    def _screenshot(self, result: RecordResult) -> str | None:
-        browsers = self.run.resources.open_sessions()
-        if not browsers:
-            return None
-        path = screenshot_path(self.run.info.folder, result.index, result.key)
-        try:
-            browsers[0].screenshot(path)
-        except KazagurumaError:
-            return None
-        return str(path)
-
     def _teardown(self) -> None:
+        """The flow's ``teardown`` steps (not after an abort), then every adapter is closed."""
         try:
             if not self.run.halt.is_set():  # after an abort nothing more is typed or clicked
                 self.steps.run_steps(list(self.flow.teardown), Scope(vars=self.run.globals))

@@ -2,82 +2,57 @@
 
 A resume meets records an earlier run left half-done; a run meets errors right after a commit
 step and expired sessions. Neither guesses: the flow's ``verify`` block looks the record up in the
-target system, and ``on_session_expired`` logs in again before a record starts over. Mixed into
-:class:`~bots.engine.flowrun.FlowRun`, which owns the run, the journal and the keying itself.
+target system, and ``on_session_expired`` logs in again before a record starts over. A part of
+:class:`~bots.engine.keying.RecordKeyer`, which decides what to do with the answers.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from loguru import logger
 
-from bots.engine.context import RunContext, Scope, namespace
-from bots.engine.journal import JournalEntry, JournalError, JournalState
-from bots.engine.results import RecordResult, Status
+from bots.engine.book import RecordBook
+from bots.engine.context import Scope, namespace
 from bots.engine.steprunner import StepRunner
-from bots.errors import KazagurumaError, SessionExpired
+from bots.errors import ErrorKind, FrameworkError, JournalError, KazagurumaError, SessionExpired
 from bots.flow import expressions
 from bots.flow.model import Flow
 from bots.flow.steps import StepBase
 from bots.i18n import tr
 from bots.records.model import SourceRecord
+from bots.results.journal import JournalState
+from bots.results.model import RecordResult, Status
 
 
-class RecordRecovery:
-    """``verify`` lookups and session recovery; the keying methods are FlowRun's."""
+class Recovery:
+    """``verify`` lookups and session recovery for one run."""
 
-    run: RunContext
-    flow: Flow
-    steps: StepRunner
+    def __init__(self, book: RecordBook, steps: StepRunner, flow: Flow) -> None:
+        self.book = book
+        self.run = book.run
+        self.steps = steps
+        self.flow = flow
 
-    def _mark(self, result: RecordResult, state: JournalState, **details: Any) -> None:
-        raise NotImplementedError
-
-    def _scope(self, record: SourceRecord) -> Scope:
-        raise NotImplementedError
-
-    def _process(self, result: RecordResult, record: SourceRecord) -> None:
-        raise NotImplementedError
-
-    def _recover(self, result: RecordResult, record: SourceRecord, prior: JournalEntry) -> None:
-        """A record an earlier run left half-done: find out whether it reached the target system."""
-        verify = self.flow.verify
-        if verify is None:
-            if not prior.state.maybe_keyed:  # the journal proves its commit step never started
-                result.notes.append(tr("前回は登録操作の前に中断。入力し直します",
-                                       "the earlier run stopped before the commit step; keying it"))
-                self._process(result, record)
-                return
-            result.status, result.error_kind = Status.REVIEW, "unverified"
-            result.error = tr("前回の実行が登録操作の途中で止まりました。verify が定義されていないため再入力しません。"
-                              "基幹システムで登録の有無を確認してください",
-                              "the earlier run stopped during the commit step and the flow has no verify block: "
-                              "not keyed again; check in the core system whether it was keyed")
-            self._mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
-            return
-        found = self._verify(result, record, prior.state.value)
-        if found is None:
-            return
-        if not found:
-            result.notes.append(tr("照会で未登録を確認したため入力", "verified as not keyed; keying it"))
-            self._process(result, record)
-
-    def _verify(self, result: RecordResult, record: SourceRecord, previous: str) -> bool | None:
+    def verify(self, result: RecordResult, record: SourceRecord, previous: str) -> bool | None:
         """Run the flow's ``verify`` block for a record whose commit may have gone through.
         True: it is in the target system (the record is settled PASS with the outputs read);
         False: it is not (key it); None: it could not be told (settled 要確認)."""
         verify = self.flow.verify
-        assert verify is not None
-        scope = self._scope(record)
+        if verify is None:
+            raise FrameworkError("verify() called for a flow without a verify block")
+        scope = self.book.scope(record)
         try:
-            self._with_session_recovery(scope, result, list(verify.steps))
+            self.with_session_recovery(scope, result, list(verify.steps))
             found = bool(expressions.evaluate(verify.found, namespace(self.run, scope)))
         except JournalError:
             raise
         except Exception as exc:  # whatever went wrong, the record's fate is unknown: a person checks
-            result.status, result.error_kind = Status.REVIEW, "unverified"
+            if not isinstance(exc, KazagurumaError):  # our bug: keep the evidence in the run log
+                logger.opt(exception=True).bind(run_id=self.run.result.run_id).error("unexpected error in verify")
+            result.status, result.error_kind = Status.REVIEW, ErrorKind.UNVERIFIED
             result.error = tr("登録の有無を照会で確認できませんでした。基幹システムで確認してください: {e}",
-                              "could not verify whether the record was keyed; check in the core system: {e}", e=exc)
-            self._mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
+                              "could not verify whether the record was keyed; check in the core system: {e}",
+                              e=str(exc) or type(exc).__name__)
+            self.book.mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
             return None
         self.run.listeners.notice("verified", tr("登録の有無を照会しました（{k}）: {f}", "verified whether record {k} "
                                                  "was keyed: {f}", k=result.key, f=tr("登録済み", "keyed")
@@ -87,10 +62,10 @@ class RecordRecovery:
             result.status, result.error, result.error_kind = Status.PASS, None, None
             result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
             result.notes.append(tr("登録済みであることを照会で確認", "found keyed by looking it up"))
-            self._mark(result, JournalState.CONFIRMED, outputs=result.outputs)
+            self.book.mark(result, JournalState.CONFIRMED, outputs=result.outputs)
         return found
 
-    def _with_session_recovery(self, scope: Scope, result: RecordResult, steps: list[StepBase]) -> None:
+    def with_session_recovery(self, scope: Scope, result: RecordResult, steps: list[StepBase]) -> None:
         """Run ``steps``; when the session expired before anything was submitted, run the flow's
         ``on_session_expired`` block (log in again) and start the record over."""
         attempts = 0
@@ -113,7 +88,7 @@ class RecordRecovery:
                 scope.vars.update(self.run.globals)
                 self.steps.run_steps(list(self.flow.on_session_expired), Scope(vars=self.run.globals))
 
-    def _log_in_again(self, result: RecordResult) -> None:
+    def log_in_again(self, result: RecordResult) -> None:
         """The session expired where the record could not simply start over (after its commit
         step, or out of restarts): log in again all the same, or the lookup (``verify``) and every
         later record would meet a login screen. A system shows its expiry screen only once."""
@@ -129,7 +104,7 @@ class RecordRecovery:
                                                            "logging in again failed: {e}", e=exc),
                                       {"record": result.key})
 
-    @staticmethod
-    def _uncertain(scope: Scope, exc: BaseException) -> bool:
-        """After the commit step the record may have been keyed, unless the system said otherwise."""
-        return scope.commit_started and not getattr(exc, "nothing_saved", False)
+
+def uncertain(scope: Scope, exc: BaseException) -> bool:
+    """After the commit step the record may have been keyed, unless the system said otherwise."""
+    return scope.commit_started and not getattr(exc, "nothing_saved", False)

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 from bots.adapters.browser import BrowserSession
 from bots.adapters.browser_pool import BrowserPool
 from bots.errors import StepError
+from bots.flow.expressions import render
 from bots.i18n import tr
+from bots.selectors.loader import selectors_path
 
 if TYPE_CHECKING:
     from bots.adapters.desktop import DesktopSession
     from bots.engine.context import RunContext
+    from bots.flow.loader import LoadedFlow
 
 
 class Resources:
@@ -34,38 +37,32 @@ class Resources:
             self._browsers = BrowserPool(headless=self.headless, notify=self._notify)
         return self._browsers
 
-    def open_browser(self, system: str, base_url: str | None) -> BrowserSession:
-        if self._run is None:
-            raise StepError("resources not bound to a run")
-        return self.browsers.open(system, base_url, self._run.loaded.selector_maps.get(system))
-
-    def browser(self, system: str) -> BrowserSession:
-        """The open session of ``system``; opened on first use if the flow did not open it."""
+    def browser(self, system: str, loaded: LoadedFlow) -> BrowserSession:
+        """The open session of ``system``; opened on first use, with the selector map of the
+        flow that names it (a sub-flow's own systems included)."""
         if self._browsers is not None and system in self._browsers.sessions:
             return self._browsers.sessions[system]
-        if self._run is None or system not in self._run.loaded.flow.systems:
+        if self._run is None or system not in loaded.flow.systems:
             raise StepError(tr("対象システム {s} のブラウザが開かれていません", "no browser open for system {s}", s=system))
-        from bots.flow.expressions import render
-
-        spec = self._run.loaded.flow.systems[system]
+        spec = loaded.flow.systems[system]
         base_url = render(spec.base_url, {"env": self._run.env, "inputs": self._run.inputs}) if spec.base_url else None
-        return self.open_browser(system, base_url)
+        return self.browsers.open(system, base_url, loaded.selector_maps.get(system))
 
     def open_sessions(self) -> list[BrowserSession]:
         return list(self._browsers.sessions.values()) if self._browsers is not None else []
 
-    def desktop(self, system: str) -> DesktopSession:
+    def desktop(self, system: str, loaded: LoadedFlow) -> DesktopSession:
         """The desktop session of ``system`` (its selector map, its launched applications)."""
         if system in self._desktops:
             return self._desktops[system]
-        if self._run is None or system not in self._run.loaded.flow.systems:
+        if self._run is None or system not in loaded.flow.systems:
             raise StepError(tr("対象システム {s} がフローにありません", "the flow has no system {s}", s=system))
-        from bots.adapters.desktop import DesktopSession  # OpenCV and X11 only for flows that need them
-        from bots.selectors.loader import selectors_path
+        # Lazy: OpenCV and the X11/Windows layer load only for flows with desktop steps.
+        from bots.adapters.desktop import DesktopSession
 
-        spec = self._run.loaded.flow.systems[system]
+        spec = loaded.flow.systems[system]
         map_file = selectors_path(self._run.project.selectors, spec.selectors or system)
-        session = DesktopSession(system, self._run.loaded.selector_maps.get(system), map_file, self._notify,
+        session = DesktopSession(system, loaded.selector_maps.get(system), map_file, self._notify,
                                  halt=self._run.halt)
         self._desktops[system] = session
         return session

@@ -9,17 +9,16 @@ entry point (CLI, tray, scheduler) can key a list twice by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bots.engine.context import RunContext
-from bots.engine.journal import InterruptedRun, JournalEntry, ResumeChoice, RunJournal
-from bots.errors import InputFileError
+from bots.engine.journal import RunJournal
+from bots.errors import InputFileError, ResumeRefused
 from bots.i18n import tr
+from bots.ports import Decide
 from bots.records.digest import file_sha256, files_sha256
-
-Decide = Callable[[InterruptedRun], ResumeChoice]
+from bots.results.journal import JournalEntry, ResumeChoice
 
 
 @dataclass
@@ -27,9 +26,6 @@ class JobStart:
     journal: RunJournal | None
     prior: dict[int, JournalEntry] = field(default_factory=dict)
 
-
-class ResumeRefused(InputFileError):
-    """The run would overlap an interrupted or running job of the same input."""
 
 
 def _hash(path: Path | tuple[Path, ...]) -> str:

@@ -1,31 +1,25 @@
-"""Runs steps: condition, dry-run hold-back, rendering, timeout, retry, status reporting.
+"""Runs steps: condition, dry-run hold-back, rendering, timeout, retry.
 
-Every step runs inside :meth:`StepRunner.run_step`, the status reporter: it stamps start and
-elapsed time, tells the listeners, and turns the outcome into a :class:`StepResult`.
+Every step runs inside a :class:`~bots.engine.status.StatusReporter`, which stamps start and
+elapsed time, tells the listeners, and turns the outcome into a :class:`StepResult` on one path.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
 from bots.engine.context import RunContext, Scope, StepContext, namespace
-from bots.engine.results import Status, StepResult
+from bots.engine.status import StatusReporter
 from bots.errors import InputRecordError, RunHalted, StepError
 from bots.flow import expressions
-from bots.flow.types import RetryPolicy
+from bots.flow.steps import StepBase
 from bots.i18n import tr
-
-if TYPE_CHECKING:
-    from bots.flow.steps import StepBase
+from bots.spec.types import RetryPolicy
 
 
 def _render_value(value: Any, namespace: dict[str, Any]) -> Any:
-    from bots.flow.steps import StepBase
-
     if isinstance(value, str):
         return expressions.render(value, namespace) if expressions.is_template(value) else value
     if isinstance(value, list) and not any(isinstance(v, StepBase) for v in value):
@@ -50,6 +44,8 @@ def render_params(params: BaseModel, namespace: dict[str, Any]) -> BaseModel:
 
 
 class StepRunner:
+    """Runs a flow's steps for one run; nested steps (if/for_each/group/call) come back here."""
+
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self.default_timeout = run.loaded.flow.settings.step_timeout
@@ -57,13 +53,6 @@ class StepRunner:
     def run_steps(self, steps: list[StepBase], scope: Scope, depth: int = 0) -> None:
         for step in steps:
             self.run_step(step, scope, depth)
-
-    def _report(self, step: StepBase, status: Status, started: dt.datetime, t0: float, depth: int,
-                attempt: int = 1, exc: BaseException | None = None) -> None:
-        kind = getattr(exc, "kind", None) if exc else None
-        result = StepResult(step.action, step.label, status, started, time.perf_counter() - t0, attempt,
-                            str(exc) if exc else None, kind)
-        self.run.listeners.step_finished(result, depth)
 
     def _may_retry(self, policy: RetryPolicy, attempt: int, exc: StepError | InputRecordError,
                    scope: Scope) -> bool:
@@ -78,66 +67,66 @@ class StepRunner:
         return True
 
     def run_step(self, step: StepBase, scope: Scope, depth: int = 0) -> None:
+        """Run one step inside the status reporter: skip it, or run it with its retries."""
         if self.run.halt.is_set():  # the abort hotkey: no further step touches mouse or keyboard
             raise RunHalted(tr("中断の指示により {s} の前で停止しました", "stopped before {s} (abort requested)",
                                s=step.label))
-        listeners = self.run.listeners
-        started = dt.datetime.now().astimezone()
-        t0 = time.perf_counter()
-        listeners.step_started(step.action, step.label, depth)
-        if scope.commit_skipped:
-            self._report(step, Status.SKIP, started, t0, depth)
-            return
-        if step.when is not None:
-            try:
-                wanted = expressions.evaluate(step.when, namespace(self.run, scope))
-            except InputRecordError as exc:
-                self._report(step, Status.FAIL, started, t0, depth, 1, exc)
-                raise
-            if not wanted:
-                self._report(step, Status.SKIP, started, t0, depth)
+        with StatusReporter(self.run.listeners, step, depth) as status:
+            if self._held_back(step, scope):
+                status.skip()
                 return
-        commits = step.commit or step.spec.commits
-        if self.run.dry_run and commits:
+            self._attempts(step, scope, depth, status)
+        if step.audit:
+            self.run.listeners.notice("audit", step.label, {"type": step.audit, "step": step.label})
+
+    def _held_back(self, step: StepBase, scope: Scope) -> bool:
+        """Whether the step is skipped: after a held-back commit, by its ``when``, or as the
+        commit step of a dry run (which then holds back the record's later steps)."""
+        if scope.commit_skipped:
+            return True
+        if step.when is not None and not expressions.evaluate(step.when, namespace(self.run, scope)):
+            return True
+        if self.run.dry_run and self.commits(step):
             scope.progress.commit_skipped = True
-            listeners.notice("dry_run_skip", tr("リハーサルのため登録操作を実行しません: {s}",
-                                                "dry run: the commit step is not executed: {s}", s=step.label),
-                             {"step": step.label})
-            self._report(step, Status.SKIP, started, t0, depth)
-            return
+            self.run.listeners.notice("dry_run_skip", tr("リハーサルのため登録操作を実行しません: {s}",
+                                                         "dry run: the commit step is not executed: {s}", s=step.label),
+                                      {"step": step.label})
+            return True
+        return False
+
+    @staticmethod
+    def commits(step: StepBase) -> bool:
+        """A commit step writes to the target system (marked on the step or by its action)."""
+        return step.commit or step.spec.commits
+
+    def _attempts(self, step: StepBase, scope: Scope, depth: int, status: StatusReporter) -> None:
+        """Call the step function until it succeeds or its retry policy gives up. The journal
+        records the commit durably before the step sends anything, and after it went out."""
+        commits = self.commits(step)
         if commits:
-            scope.progress.start_commit()  # durably journalled before anything is sent
+            scope.progress.start_commit()
         timeout = step.timeout if step.timeout is not None else self.default_timeout
         policy = step.retry
-        attempt = 1
         while True:
             try:
                 params = render_params(step.params, namespace(self.run, scope))
                 step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
             except (StepError, InputRecordError) as exc:
                 if self.run.halt.is_set():  # the abort hotkey cut this step short: a stop, not a failure
-                    self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
                     raise RunHalted(str(exc)) from exc
                 if commits and exc.action_taken is False:
                     scope.progress.commit_not_sent()  # the submit never went out
-                if policy is not None and self._may_retry(policy, attempt, exc, scope):
-                    scope.progress.commit_not_sent()
-                    delay = policy.delay_before(attempt + 1)
-                    listeners.notice("retry", tr("{s} を再試行します（{a}/{n}回目, {d:.1f}秒後）: {e}",
-                                                 "retrying {s} (attempt {a}/{n} in {d:.1f}s): {e}", s=step.label,
-                                                 a=attempt + 1, n=policy.attempts, d=delay, e=exc),
-                                     {"step": step.label, "attempt": attempt + 1, "error": str(exc), "kind": exc.kind})
-                    self.run.cancel.wait(delay)
-                    attempt += 1
-                    continue
-                self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
-                raise
-            except BaseException as exc:
-                self._report(step, Status.FAIL, started, t0, depth, attempt, exc)
-                raise
+                if policy is None or not self._may_retry(policy, status.attempt, exc, scope):
+                    raise
+                scope.progress.commit_not_sent()
+                delay = policy.delay_before(status.attempt + 1)
+                self.run.listeners.notice(
+                    "retry", tr("{s} を再試行します（{a}/{n}回目, {d:.1f}秒後）: {e}", "retrying {s} (attempt {a}/{n} in "
+                                "{d:.1f}s): {e}", s=step.label, a=status.attempt + 1, n=policy.attempts, d=delay, e=exc),
+                    {"step": step.label, "attempt": status.attempt + 1, "error": str(exc), "kind": exc.kind})
+                self.run.cancel.wait(delay)
+                status.attempt += 1
+                continue
             if commits:
                 scope.progress.commit_done()
-            self._report(step, Status.PASS, started, t0, depth, attempt)
-            if step.audit:
-                listeners.notice("audit", step.label, {"type": step.audit, "step": step.label})
             return

@@ -1,23 +1,23 @@
 """Checks that need more than one file or the whole flow: selectors, expressions, sub-flows.
 
-Run after the model validated, so every step is typed; positions come from the raw YAML.
+Run after the model validated and the loader linked the selector maps, form template and
+sub-flows, so every step is typed and every referenced file is at hand; this module reads no
+file. Positions come from the raw YAML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateSyntaxError
 
-from bots.flow.diagnostics import Diagnostic, Diagnostics, Severity
-from bots.flow.errors_map import suggest
 from bots.flow.expressions import ENV, ROOTS, is_template, references
+from bots.flow.model import FormRecords
 from bots.flow.steps import StepBase
 from bots.i18n import tr
-from bots.project import Project
-from bots.selectors.loader import load_selector_map, selectors_path
+from bots.spec.diagnostics import Diagnostic, Diagnostics, Severity
+from bots.spec.validation import suggest
 
 if TYPE_CHECKING:
     from bots.flow.loader import LoadedFlow
@@ -68,11 +68,9 @@ def commits(loaded: LoadedFlow) -> bool:
 
 
 class _Checker:
-    def __init__(self, loaded: LoadedFlow, project: Project, stack: tuple[Any, ...]) -> None:
+    def __init__(self, loaded: LoadedFlow) -> None:
         self.loaded = loaded
         self.flow = loaded.flow
-        self.project = project
-        self.stack = stack
         self.found = Diagnostics()
         self.vars = assigned_vars(self.flow)
 
@@ -82,7 +80,6 @@ class _Checker:
         self.found.append(Diagnostic(self.loaded.path, pos, message, severity))
 
     def run(self) -> Diagnostics:
-        self.selector_maps()
         self.form_template()
         for step, loc in all_steps(self.flow):
             self.step(step, loc)
@@ -98,30 +95,10 @@ class _Checker:
                      Severity.WARNING, key=True)
         return self.found
 
-    def selector_maps(self) -> None:
-        for name, system in self.flow.systems.items():
-            path = selectors_path(self.project.selectors, system.selectors or name)
-            selector_map, found = load_selector_map(path)
-            self.found.extend(found)
-            if selector_map is None and not found:
-                self.add(("systems", name), tr("セレクタ定義を読めません: {p}", "cannot load selectors {p}", p=path))
-            if selector_map is not None:
-                self.loaded.selector_maps[name] = selector_map
-
     def form_template(self) -> None:
-        from bots.flow.model import FormRecords
-        from bots.ocr.template import form_path, load_form_template
-
-        records = self.flow.records
-        if not isinstance(records, FormRecords):
-            return
-        path = form_path(self.project.selectors, records.form)
-        template, found = load_form_template(path)
-        if template is None:
-            if path.is_file():
-                self.found.extend(found)
-            else:
-                self.add(("records", "form"), tr("帳票定義が見つかりません: {p}", "form template not found: {p}", p=path))
+        """The form fields the flow's columns name must exist in its template."""
+        records, template = self.flow.records, self.loaded.form_template
+        if not isinstance(records, FormRecords) or template is None:
             return
         for name in records.columns:
             if name not in template.fields:
@@ -175,19 +152,8 @@ class _Checker:
                                s=system, r=ref) + suggest(ref, selector_map.all_refs()))
 
     def call(self, ref: str, where: Loc) -> None:
-        from bots.flow.loader import load_subflow
-
-        sub, found, path = load_subflow(ref, self.loaded.path, self.project, self.stack)
-        if sub is None and not found.errors:
-            return
-        if not path.is_file():
-            self.add(where, tr("サブフローが見つかりません: {r}", "sub-flow not found: {r}", r=ref))
-            return
-        # A cycle is reported against the calling file without a position: point at this call.
-        here = self.loaded.source.pos_of(where)
-        self.found.extend(replace(d, pos=here) if d.path == self.loaded.path and d.pos is None else d for d in found)
-        if sub is not None:
-            self.loaded.subflows[ref] = sub
+        sub = self.loaded.subflows.get(ref)
+        if sub is not None:  # the loader linked it, or reported why not
             self.record_columns_of(sub.flow, ref, where)
 
     def record_columns_of(self, sub: Any, ref: str, where: Loc) -> None:
@@ -242,5 +208,6 @@ class _Checker:
                 self.add(loc, message)
 
 
-def check_flow(loaded: LoadedFlow, project: Project, *, _stack: tuple[Any, ...] = ()) -> Diagnostics:
-    return _Checker(loaded, project, _stack).run()
+def check_flow(loaded: LoadedFlow) -> Diagnostics:
+    """Every semantic problem of a linked flow (the loader has linked its files)."""
+    return _Checker(loaded).run()

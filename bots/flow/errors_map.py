@@ -1,121 +1,58 @@
-"""Turn pydantic's ``ValidationError`` into file:line:col diagnostics a flow author can act on.
+"""Flow-specific help for validation errors: unknown steps and unknown keys inside a step.
 
-pydantic reports ``loc`` paths, not lines; :class:`LoadedYaml` maps them back. Union tags in
-``loc`` are skipped. Unknown keys and steps get "did you mean …" suggestions (difflib).
+The generic mapping of pydantic errors to ``file:line:col`` lives in :mod:`bots.spec.validation`;
+this module adds what only the flow layer knows: the registered step names (for "did you mean
+browser.fill") and each step's parameters.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bots.engine import registry
-from bots.flow.diagnostics import Diagnostic, Diagnostics
-from bots.flow.yamlpos import LoadedYaml
+from bots import registry
+from bots.flow.model import ExcelRecords, Flow, FormRecords, InputSpec, Settings, SystemSpec, VerifySpec
+from bots.flow.steps import COMMON_KEYS
 from bots.i18n import tr
+from bots.records.model import ColumnSpec
+from bots.selectors.model import Candidate, ErrorIndicator, Screen, SelectorMap
+from bots.spec.diagnostics import Diagnostics
+from bots.spec.validation import diagnostics_from_validation, fields_of, suggest
+from bots.spec.yamlpos import LoadedYaml
+
+_FLOW_MODELS = (Flow, Settings, SystemSpec, InputSpec, ExcelRecords, FormRecords, VerifySpec, ColumnSpec, SelectorMap,
+                Screen, Candidate, ErrorIndicator)
 
 
-def suggest(word: str, choices: Iterable[str]) -> str:
-    """`` もしかして: browser.fill`` when a close name exists, else ''."""
-    close = difflib.get_close_matches(word, list(choices), n=2, cutoff=0.6)
-    if not close:
-        return ""
-    return tr(" もしかして: {c}", " did you mean: {c}", c=" / ".join(close))
-
-
-def _fields_of(model: type[BaseModel]) -> list[str]:
-    return [info.alias or name for name, info in model.model_fields.items()]
-
-
-def _key_pool(loc: tuple[Any, ...]) -> list[str]:
+def key_pool(loc: tuple[Any, ...]) -> list[str]:
     """Keys allowed where an unknown key was found: that step's params if we know the step."""
-    from bots.flow.steps import COMMON_KEYS
-
     actions = [part for part in loc if isinstance(part, str) and registry.is_registered(part)]
     if actions:
         spec = registry.get(actions[-1])
         # ``(… "browser.fill", "browser.fill", key)``: tag then alias means inside the params.
         tail = loc[-3:-1]
         inside_params = len(tail) == 2 and tail[0] == tail[1] == actions[-1]
-        return _fields_of(spec.params) if inside_params else [*COMMON_KEYS, actions[-1]]
-    from bots.flow.model import ExcelRecords, Flow, InputSpec, Settings, SystemSpec
-    from bots.records.model import ColumnSpec
-    from bots.selectors.model import Candidate, ErrorIndicator, Screen, SelectorMap
-
-    pool: list[str] = []
-    for model in (Flow, Settings, SystemSpec, InputSpec, ExcelRecords, ColumnSpec, SelectorMap, Screen,
-                  Candidate, ErrorIndicator):
-        pool.extend(_fields_of(model))
-    return pool
+        return fields_of(spec.params) if inside_params else [*COMMON_KEYS, actions[-1]]
+    return [name for model in _FLOW_MODELS for name in fields_of(model)]
 
 
-def _message(error: ErrorDetails, loaded: LoadedYaml) -> tuple[str, tuple[Any, ...]]:
-    """Japanese/English message for one pydantic error, and the loc to point at."""
-    kind = error["type"]
+def unknown_step(error: ErrorDetails) -> tuple[str, tuple[Any, ...]]:
+    """The message for a step mapping whose action the registry does not know."""
     loc = tuple(error["loc"])
-    if kind == "unknown_step":
-        from bots.flow.steps import COMMON_KEYS
-
-        value = error.get("input")
-        if not isinstance(value, dict):
-            return tr("ステップはマッピングで書いてください（例: - browser.click: 画面.要素）",
-                      "a step must be a mapping (e.g. - browser.click: screen.element)"), loc
-        unknown = [k for k in value if k not in COMMON_KEYS]
-        if not unknown:
-            return tr("ステップに動作（browser.fill など）がありません", "the step names no action (browser.fill, …)"), loc
-        name = str(unknown[0])
-        return (tr("不明なステップ '{n}'。", "unknown step '{n}'.", n=name)
-                + suggest(name, registry.names())), (*loc, name)
-    if kind == "extra_forbidden":
-        key = str(loc[-1])
-        return tr("不明なキー '{k}'。", "unknown key '{k}'.", k=key) + suggest(key, _key_pool(loc)), loc
-    if kind == "missing":
-        return tr("必須のキー '{k}' がありません", "required key '{k}' is missing", k=loc[-1]), loc[:-1]
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return tr("使えない値です。使える値: {e}", "value not allowed; expected {e}", e=expected), loc
-    if kind in {"string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type",
-                "bool_parsing", "list_type", "dict_type", "model_type", "tuple_type", "model_attributes_type"}:
-        wanted = {"string": "文字列", "int": "整数", "float": "数値", "bool": "true/false", "list": "リスト",
-                  "dict": "マッピング", "model": "マッピング", "tuple": "リスト"}
-        base = kind.split("_")[0]
-        return tr("型が違います: {w} を書いてください（値: {v!r}）", "wrong type: expected {b} (got {v!r})",
-                  w=wanted.get(base, base), b=base, v=error.get("input")), loc
-    if kind == "string_pattern_mismatch":
-        return tr("書式が違います（値: {v!r}）", "wrong format (got {v!r})", v=error.get("input")), loc
-    if kind == "union_tag_invalid":
-        ctx = error.get("ctx", {})
-        return tr("'{t}' は使えません。使える値: {e}", "'{t}' is not allowed; expected {e}",
-                  t=ctx.get("tag"), e=ctx.get("expected_tags")), loc
-    if kind in {"value_error", "assertion_error"}:
-        text = str(error.get("ctx", {}).get("error", error["msg"]))
-        return text, loc
-    return error["msg"], loc
+    value = error.get("input")
+    if not isinstance(value, dict):
+        return tr("ステップはマッピングで書いてください（例: - browser.click: 画面.要素）",
+                  "a step must be a mapping (e.g. - browser.click: screen.element)"), loc
+    unknown = [k for k in value if k not in COMMON_KEYS]
+    if not unknown:
+        return tr("ステップに動作（browser.fill など）がありません", "the step names no action (browser.fill, …)"), loc
+    name = str(unknown[0])
+    return (tr("不明なステップ '{n}'。", "unknown step '{n}'.", n=name)
+            + suggest(name, registry.names())), (*loc, name)
 
 
-def diagnostics_from_validation(exc: ValidationError, loaded: LoadedYaml) -> Diagnostics:
-    found = Diagnostics()
-    seen: set[tuple[int, int, str]] = set()
-    errors = exc.errors(include_url=False)
-    unknown: dict[tuple[Any, ...], list[str]] = {}
-    for error in errors:
-        if error["type"] == "extra_forbidden":
-            unknown.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
-    for error in errors:
-        # ``valeu:`` for ``value:`` is one mistake: its "did you mean" already names the missing key.
-        if error["type"] == "missing" and difflib.get_close_matches(
-            str(error["loc"][-1]), unknown.get(tuple(error["loc"][:-1]), []), n=1, cutoff=0.6
-        ):
-            continue
-        message, loc = _message(error, loaded)
-        pos = loaded.key_pos_of(loaded.data_path(loc)) if error["type"] in {"extra_forbidden", "unknown_step"} \
-            else loaded.pos_of(loc)
-        mark = (pos.line if pos else 0, pos.col if pos else 0, message)
-        if mark not in seen:
-            seen.add(mark)
-            found.append(Diagnostic(loaded.path, pos, message))
-    return found
+def flow_diagnostics(exc: ValidationError, loaded: LoadedYaml) -> Diagnostics:
+    """A flow file's validation errors, with step-aware suggestions."""
+    return diagnostics_from_validation(exc, loaded, key_pool=key_pool, unknown_step=unknown_step)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bots.flow.types import Duration, FrozenModel
+from bots.flow.steps import step_union
 from bots.i18n import tr
 from bots.records.model import ColumnSpec
+from bots.spec.types import Duration, FrozenModel
 
 if TYPE_CHECKING:
     from bots.flow.steps import AnyStep
@@ -171,10 +173,9 @@ class SubFlow(FrozenModel):
     steps: list[AnyStep]
 
 
+@cache
 def rebuild_models() -> None:
-    """Resolve the step union in the flow models once the registry is filled."""
-    from bots.flow.steps import step_union
-
+    """Resolve the step union in the flow models, once, after the registry is filled."""
     namespace = {"AnyStep": step_union()}
     VerifySpec.model_rebuild(_types_namespace=namespace, force=True)
     namespace["VerifySpec"] = VerifySpec

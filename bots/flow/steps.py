@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
 
-from bots.engine import registry
-from bots.flow.types import Duration, RetryPolicy
+from bots import registry
+from bots.errors import FrameworkError
+from bots.spec.types import Duration, RetryPolicy
 
 #: Keys every step may carry besides its action key.
 COMMON_KEYS = frozenset({"name", "timeout", "retry", "when", "commit", "id", "audit"})
@@ -73,9 +74,12 @@ def action_of(value: Any) -> str | None:
 
 @cache
 def step_union() -> Any:
-    """Build the tagged union over every registered step (and alias), once."""
-    import bots.actions  # noqa: F401  (fills the registry)
+    """Build the tagged union over every registered step (and alias), once.
 
+    The registry is filled by importing ``bots.actions`` (the engine and ``bots.api`` do); the
+    flow layer never imports the actions, so it cannot build a union before they registered."""
+    if not registry.names():
+        raise FrameworkError("no steps are registered: import bots.actions (bots.api does) before loading flows")
     members: list[Any] = []
     for name in registry.names():
         spec = registry.get(name)

@@ -43,8 +43,8 @@ from bots.ocr.itaiji import suspected_variant
 from bots.ocr.normalize import normalize
 from bots.ocr.prepare import PAD, READINGS, Prepared, prepare
 from bots.ocr.register import mm_to_px
-from bots.ocr.template import FieldKind, FieldSpec, FormTemplate
 from bots.ocr.tesseract import Word, model_dirs, read_batch
+from bots.selectors.form_template import FieldKind, FieldSpec, FormTemplate
 
 Gray = NDArray[np.uint8]
 

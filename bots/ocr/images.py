@@ -17,7 +17,7 @@ from pathlib import Path
 import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-from bots.errors import KazagurumaError
+from bots.errors import FormFileError
 from bots.i18n import tr
 
 #: Shorter than this (px) is a thumbnail or a photo crop, not a scan (A4 at 150 dpi: 1240 px).
@@ -28,15 +28,6 @@ _IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GI
 _NO_PAGES, _SOME_PAGES = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
 _PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
 
-
-class FormFileError(KazagurumaError):
-    """This file cannot be read as a form (missing, empty, corrupt, unsupported, not the form).
-
-    Per file: the file is reported with this message and the other files are still read."""
-
-    def __init__(self, message: str, path: Path | None = None) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def load_pages(path: Path, dpi: int = 300) -> list[Image.Image]:

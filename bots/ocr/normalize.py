@@ -32,12 +32,12 @@ from typing import Any
 
 import jaconv
 
-from bots.audit.masking import mynumber_check_digit
 from bots.i18n import tr
-from bots.ocr.template import FieldKind, FieldSpec
+from bots.masking import mynumber_check_digit
 from bots.records.coerce import coerce_value
 from bots.records.model import ColumnSpec
 from bots.records.wareki import looks_like_wareki, parse_wareki
+from bots.selectors.form_template import FieldKind, FieldSpec
 
 Normalised = tuple[Any, list[str]]
 #: Long-vowel look-alikes OCR and people produce inside katakana (ASCII and full-width hyphens,

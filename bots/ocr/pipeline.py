@@ -28,15 +28,16 @@ from typing import Any
 
 from loguru import logger
 
+from bots.errors import FormFileError, OcrEngineError
 from bots.i18n import tr
 from bots.ocr.fields import FieldOcr, read_fields
-from bots.ocr.images import FormFileError, load_pages
+from bots.ocr.images import load_pages
 from bots.ocr.inkfit import InkChoice
 from bots.ocr.normalize import normalize
 from bots.ocr.register import WORK_DPI, register
 from bots.ocr.results import FieldReading, FormResult
-from bots.ocr.template import FieldSpec, FormTemplate
-from bots.ocr.tesseract import OcrEngineError, ensure_tesseract
+from bots.ocr.tesseract import ensure_tesseract
+from bots.selectors.form_template import FieldSpec, FormTemplate
 
 
 def read_form(path: Path, template: FormTemplate, *, crops_dir: Path | None = None, page: int = 1) -> FormResult:

@@ -17,9 +17,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
+from bots.errors import NotAFormError
 from bots.i18n import tr
-from bots.ocr.images import FormFileError
-from bots.ocr.template import FormTemplate
+from bots.selectors.form_template import FormTemplate
 
 WORK_DPI = 300
 MM_PER_INCH = 25.4
@@ -33,9 +33,6 @@ _SCALE_RANGE = (0.75, 1.33)
 Canvas = NDArray[np.uint8]
 Points = NDArray[np.float32]
 
-
-class NotAFormError(FormFileError):
-    """The page is not this form, or is scanned so that its corner marks cannot be found."""
 
 
 def mm_to_px(mm: float) -> int:

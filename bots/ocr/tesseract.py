@@ -29,16 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from bots.errors import KazagurumaError
+from bots.errors import OcrEngineError
 from bots.i18n import tr
 
 WINDOWS_DEFAULT = Path(r"C:\Program Files\Tesseract-OCR\tesseract.exe")
 #: One tesseract call for a whole batch must not hang a run; a form's crops take ~1 s.
 CALL_TIMEOUT_S = 120
 
-
-class OcrEngineError(KazagurumaError):
-    """tesseract is missing, lacks a language, or failed: an installation problem, not the form's."""
 
 
 @dataclass(frozen=True)

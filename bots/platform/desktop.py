@@ -18,10 +18,6 @@ from functools import cache
 from typing import Protocol
 
 
-class PlatformError(OSError):
-    """The windowing system or the clipboard tool refused or is missing."""
-
-
 @dataclass(frozen=True)
 class Rect:
     x: int

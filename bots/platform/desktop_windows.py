@@ -11,7 +11,8 @@ import time
 from ctypes import wintypes
 from typing import Any
 
-from bots.platform.desktop import PlatformError, Rect, Window
+from bots.errors import PlatformError
+from bots.platform.desktop import Rect, Window
 
 CF_UNICODETEXT = 13
 GMEM_MOVEABLE = 0x0002

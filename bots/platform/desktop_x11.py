@@ -17,8 +17,8 @@ from typing import Any
 
 from Xlib import X, Xatom, display, error
 
-from bots.errors import StepTimeout
-from bots.platform.desktop import PlatformError, Rect, Window
+from bots.errors import PlatformError, StepTimeout
+from bots.platform.desktop import Rect, Window
 from bots.platform.wait import wait_until
 from bots.platform.x11_keys import click, send_if_focused
 from bots.platform.x11_selection import SelectionOwner

@@ -15,7 +15,7 @@ from typing import Any
 
 from Xlib import X, display, error
 
-from bots.platform.desktop import PlatformError
+from bots.errors import PlatformError
 from bots.platform.x11_keys import keysym_of
 
 _MODIFIERS = {"ctrl": X.ControlMask, "control": X.ControlMask, "shift": X.ShiftMask, "alt": X.Mod1Mask,

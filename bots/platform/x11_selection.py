@@ -17,6 +17,8 @@ from typing import Any
 from Xlib import X, Xatom, display, error
 from Xlib.protocol import event
 
+from bots.errors import PlatformError
+
 _ACQUIRE_TIMEOUT = 2.0
 
 
@@ -24,8 +26,6 @@ class SelectionOwner:
     """Serves ``offer``-ed text to every requestor from a daemon thread with its own connection."""
 
     def __init__(self, display_name: str | None) -> None:
-        from bots.platform.desktop import PlatformError
-
         self.display_name = display_name
         try:
             self._dpy: Any = display.Display(display_name)
@@ -50,8 +50,6 @@ class SelectionOwner:
 
     def offer(self, text: str) -> None:
         """Own the clipboard with ``text``; returns once the X server confirmed the ownership."""
-        from bots.platform.desktop import PlatformError
-
         self._data = text.encode("utf-8")
         self.text = text
         self._served.clear()

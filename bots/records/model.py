@@ -43,3 +43,12 @@ class SourceRecord:
     notes: list[str] = field(default_factory=list)  #: non-fatal fixes, e.g. a restored leading zero
     #: With ``error``: the record needs a person (要確認, e.g. a doubtful OCR field), not a fix of the input.
     review: bool = False
+
+    def key_text(self, key: tuple[str, ...]) -> str:
+        """The record's key as people read it (``山田太郎・1975-04-01``), else its location."""
+        if not key:
+            return self.location
+        parts = [self.values.get(name) for name in key]
+        if any(part is None or part == "" for part in parts):
+            return self.location
+        return "・".join(part.isoformat() if hasattr(part, "isoformat") else str(part) for part in parts if part is not None)

@@ -6,18 +6,13 @@ A schedule's id is its file name without ``.yaml`` (``schedules/demo_nightly.yam
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from bots.flow.diagnostics import Diagnostic, Diagnostics
-from bots.flow.errors_map import diagnostics_from_validation, suggest
 from bots.flow.loader import load_flow
-from bots.flow.yamlpos import LoadedYaml, PathKey, load_yaml
 from bots.i18n import tr
 from bots.project import Project
 from bots.schedule.model import (
@@ -30,6 +25,9 @@ from bots.schedule.model import (
     Schedule,
     TriggerSpec,
 )
+from bots.spec.diagnostics import Diagnostic, Diagnostics
+from bots.spec.validation import diagnostics_from_validation, suggest
+from bots.spec.yamlpos import LoadedYaml, PathKey, load_yaml
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,6 @@ def _check(schedule: Schedule, loaded: LoadedYaml, project: Project) -> tuple[Di
     return found, systems if systems is not None else tuple(flow.flow.systems)
 
 
-_UNKNOWN_KEY = re.compile(r"^(?:不明なキー|unknown key) '(.+)'[。.]$")
 
 
 def _schedule_keys() -> list[str]:
@@ -97,14 +94,11 @@ def _schedule_keys() -> list[str]:
 
 def _validated(loaded: LoadedYaml, found: Diagnostics) -> Schedule | None:
     """The model, or None with pydantic's errors added to ``found`` at their file positions (an
-    unknown key with the schedule's own close names: the shared mapper knows the flow's)."""
+    unknown key with the schedule's own close names)."""
     try:
         return Schedule.model_validate(loaded.data)
     except ValidationError as exc:
-        for diagnostic in diagnostics_from_validation(exc, loaded):
-            unknown = _UNKNOWN_KEY.match(diagnostic.message)
-            hint = suggest(unknown.group(1), _schedule_keys()) if unknown else ""
-            found.append(dataclasses.replace(diagnostic, message=diagnostic.message + hint))
+        found.extend(diagnostics_from_validation(exc, loaded, key_pool=lambda loc: _schedule_keys()))
         return None
 
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from bots.flow.types import Duration, FrozenModel
 from bots.i18n import tr
+from bots.schedule.cron import cron_trigger
+from bots.spec.types import Duration, FrozenModel
 
 ClosedDayPolicy = Literal["skip", "previous", "next"]
 NotifyOn = Literal["failure", "success", "misfire"]
@@ -43,8 +44,6 @@ class TriggerSpec(FrozenModel):
     @classmethod
     def _cron_syntax(cls, value: str | None) -> str | None:
         if value is not None:
-            from bots.schedule.trigger import cron_trigger
-
             try:
                 cron_trigger(value, dt.UTC)
             except ValueError as exc:

@@ -15,14 +15,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from bots.errors import KazagurumaError
+from bots.errors import NotifyError
 from bots.i18n import tr
 
 _TIMEOUT_S = 20.0
 
-
-class NotifyError(KazagurumaError):
-    """A mail could not be sent (the run itself is unaffected; the failure is audited)."""
 
 
 @dataclass(frozen=True)

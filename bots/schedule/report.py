@@ -17,10 +17,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from bots.audit.writer import LedgerWriter
+from bots.errors import NotifyError
 from bots.i18n import tr
 from bots.schedule.calendar import weekday_ja
 from bots.schedule.model import NotifyOn, NotifySpec, Schedule
-from bots.schedule.notify import Mailer, NotifyError
+from bots.schedule.notify import Mailer
 
 ACTOR = "scheduler"
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 
 from rich.console import Console
 
-from bots.cli.run_cmd import run_audited, standard_listeners
-from bots.engine.executor import Executor, RunRequest
-from bots.engine.results import RunStatus
+from bots.api import RunRequest, run_flow
 from bots.errors import ExitCode, FlowError, InputFileError
 from bots.i18n import tr
+from bots.listeners.console import ConsoleListener
+from bots.listeners.trail import AuditTrail
+from bots.ports import Executor
 from bots.project import Project
-from bots.run.trail import AuditTrail
+from bots.results.model import RunStatus
 from bots.schedule.inputs import inputs_for
 from bots.schedule.model import Schedule
 from bots.schedule.report import Reporter, when
@@ -83,10 +84,9 @@ class FireRunner:
         request = RunRequest(flow=fire.schedule.flow, inputs=inputs_for(fire.schedule, fire.fire_time),
                              trigger="schedule", cwd=str(self.project.root), headless=True,
                              if_interrupted="resume")  # nobody to ask at night; a resume verifies half-done records
-        holder: dict[str, object] = {}
         try:
-            result = run_audited(self.trail, request, listeners=standard_listeners(self.console, False, holder, self.trail),
-                                 stop=self.stop, executor=self.executor)
+            result = run_flow(request, trail=self.trail, listeners=lambda info: [ConsoleListener(self.console)],
+                              stop=self.stop, executor=self.executor, project=self.project)
         except FlowError as exc:  # the flow changed since the schedule was checked: fix the file, never retry
             return Outcome(None, RunStatus.INVALID.value, int(ExitCode.INVALID), str(exc), retryable=False)
         except InputFileError as exc:  # e.g. the day's file has not arrived yet

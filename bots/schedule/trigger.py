@@ -17,44 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bots.schedule.calendar import BusinessCalendar
+from bots.schedule.cron import cron_trigger
 from bots.schedule.model import CalendarSpec, TriggerSpec
 
 _ONE_US = dt.timedelta(microseconds=1)
 #: Give up looking after this many proposals or this far ahead (a cron only on closed days).
 _MAX_STEPS = 5000
 _MAX_AHEAD = dt.timedelta(days=800)
-_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _weekday_names(field: str) -> str:
-    """Crontab weekdays (0/7 = Sunday) as names: APScheduler 3 reads ``1`` as Tuesday."""
-    names: list[str] = []
-    for part in field.split(","):
-        body, _, step = part.partition("/")
-        if not body[:1].isdigit():
-            return field  # "*", "*/2" or names: nothing numeric to translate
-        low, _, high = body.partition("-")
-        numbers = range(int(low), int(high or low) + 1, int(step or 1))
-        if not numbers or max(numbers) > 7:
-            raise ValueError(f"day of week out of range: {part}")
-        names.extend(_CRON_DAYS[n] for n in numbers)
-    return ",".join(dict.fromkeys(names))
-
-
-def cron_trigger(expression: str, zone: dt.tzinfo) -> CronTrigger:
-    """A five-field crontab line (分 時 日 月 曜日) with standard weekday numbering."""
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected 5 fields, got {len(fields)}")
-    minute, hour, day, month, weekday = fields
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=_weekday_names(weekday),
-                       timezone=zone)
-
-
 @dataclass(frozen=True)
 class PlannedFire:
     """A fire time, and the base time it was moved from by the closed-day policy (or None)."""

@@ -17,13 +17,13 @@ from typing import Any, Protocol
 
 from rich.console import Console
 
-from bots.cli.validate_cmd import print_diagnostics
-from bots.flow.diagnostics import Diagnostics
 from bots.i18n import tr
+from bots.listeners.console import print_diagnostics
 from bots.project import Project
 from bots.schedule.loader import load_schedule, schedule_files, schedule_id
 from bots.schedule.model import Schedule
 from bots.schedule.report import Reporter, when
+from bots.spec.diagnostics import Diagnostics
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo
 
-from bots.flow.types import FrozenModel
 from bots.i18n import tr
+from bots.spec.types import FrozenModel
 
 WEB_KINDS = ("role", "label", "text", "placeholder", "css", "xpath")
 DESKTOP_KINDS = ("image", "text", "point", "region")

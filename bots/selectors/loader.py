@@ -6,13 +6,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bots.flow.diagnostics import Diagnostic, Diagnostics
-from bots.flow.errors_map import diagnostics_from_validation
-from bots.flow.yamlpos import load_yaml
 from bots.i18n import tr
-from bots.selectors.model import SelectorMap
+from bots.selectors.model import Candidate, ErrorIndicator, Screen, SelectorMap
+from bots.spec.diagnostics import Diagnostic, Diagnostics
+from bots.spec.validation import diagnostics_from_validation, fields_of
+from bots.spec.yamlpos import load_yaml
 
 _CACHE: dict[tuple[Path, float], tuple[SelectorMap | None, Diagnostics]] = {}
+
+
+def _selector_keys(loc: tuple[object, ...]) -> list[str]:
+    """The keys a selector map may use anywhere (for "did you mean")."""
+    return [key for model in (SelectorMap, Screen, Candidate, ErrorIndicator) for key in fields_of(model)]
 
 
 def selectors_path(root: Path, system: str) -> Path:
@@ -35,6 +40,6 @@ def load_selector_map(path: Path) -> tuple[SelectorMap | None, Diagnostics]:
             # The context tells candidates which kinds the map allows and where its images live.
             result = SelectorMap.model_validate(loaded.data, context={"kind": kind, "folder": path.parent})
         except ValidationError as exc:
-            found.extend(diagnostics_from_validation(exc, loaded))
+            found.extend(diagnostics_from_validation(exc, loaded, key_pool=_selector_keys))
     _CACHE[key] = (result, found)
     return result, found

@@ -9,7 +9,6 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from bots.flow.types import FrozenModel
 from bots.i18n import tr
 from bots.selectors.desktop_model import (
     DESKTOP_KINDS,
@@ -19,6 +18,7 @@ from bots.selectors.desktop_model import (
     check_image_file,
     map_kind,
 )
+from bots.spec.types import FrozenModel
 
 _KINDS = tuple(dict.fromkeys((*WEB_KINDS, *DESKTOP_KINDS)))
 

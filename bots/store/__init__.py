@@ -16,8 +16,8 @@ subclass :class:`StoreVersionError` (the database schema is newer than this code
 
 from __future__ import annotations
 
-from bots.store.errors import StoreError, StoreVersionError
-from bots.store.listener import RunStoreListener, selectors_hash
+from bots.errors import StoreError, StoreVersionError
+from bots.store.listener import RunStoreListener
 from bots.store.rows import LedgerHead, RecordRow, RunRow, StepSummary, StepTiming
 from bots.store.store import RunStore, default_url
 
@@ -32,5 +32,4 @@ __all__ = [
     "StoreError",
     "StoreVersionError",
     "default_url",
-    "selectors_hash",
 ]

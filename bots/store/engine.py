@@ -21,8 +21,8 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bots.errors import StoreError
 from bots.i18n import tr
-from bots.store.errors import StoreError
 
 BUSY_TIMEOUT_S = 30
 

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bots.engine.journal import InterruptedRun, JournalEntry, JournalState
-from bots.engine.results import RunStatus
 from bots.platform.process import pid_alive
+from bots.results.journal import InterruptedRun, JournalEntry, JournalState
+from bots.results.model import RunStatus
 from bots.store.queries import RunQueries
 from bots.store.schema import JournalRow, Run
 

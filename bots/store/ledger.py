@@ -15,8 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from bots.errors import StoreError
 from bots.i18n import tr
-from bots.store.errors import StoreError
 from bots.store.rows import LedgerHead
 from bots.store.schema import LedgerHeadRow
 

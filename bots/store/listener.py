@@ -3,43 +3,20 @@
 Every call writes at once, in its own short transaction, so a crash leaves the run as
 ``running`` with the records done so far — evidence of how far it got. Step timings are
 summed in memory and written with the final status. Any write failure raises
-:class:`~bots.store.errors.StoreError`: the audit trail is not optional.
+:class:`~bots.errors.StoreError`: the audit trail is not optional.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 
-from bots.engine.events import RunInfo, RunListener
-from bots.engine.results import RecordResult, RunResult, StepResult
-from bots.flow.loader import LoadedFlow
+from bots.errors import StoreError
 from bots.i18n import tr
 from bots.records.digest import file_sha256
-from bots.store.errors import StoreError
+from bots.results.listener import RunInfo, RunListener
+from bots.results.model import RecordResult, RunResult, StepResult
 from bots.store.rows import StepSummary
 from bots.store.store import RunStore
-
-
-def selectors_hash(loaded: LoadedFlow) -> str | None:
-    """SHA-256 over the selector maps the flow and its sub-flows use, in system-name order;
-    None when it uses none. Hashes the validated maps (keys sorted, defaults left out), so
-    reformatting or re-commenting a file does not change it, while any changed candidate does."""
-    maps: set[tuple[str, str]] = set()
-    pending = [loaded]
-    while pending:
-        flow = pending.pop()
-        for name, selector_map in flow.selector_maps.items():
-            dumped = selector_map.model_dump(mode="json", exclude_defaults=True)
-            maps.add((name, json.dumps(dumped, sort_keys=True, ensure_ascii=False, separators=(",", ":"))))
-        pending.extend(flow.subflows.values())
-    if not maps:
-        return None
-    digest = hashlib.sha256()
-    for name, text in sorted(maps):
-        digest.update(f"{name}\0{text}\n".encode())
-    return digest.hexdigest()
 
 
 def input_digest(info: RunInfo) -> str | None:
@@ -69,7 +46,7 @@ class RunStoreListener(RunListener):
     def run_started(self, info: RunInfo, run: RunResult) -> None:
         self._info, self._run_id, self._run = info, run.run_id, run
         self.store.start_run(run_id=run.run_id, flow_id=run.flow_id, flow_version=run.flow_version,
-                             flow_hash=info.loaded.content_hash, selectors_hash=selectors_hash(info.loaded),
+                             flow_hash=info.flow.content_hash, selectors_hash=info.flow.selectors_hash,
                              trigger=info.trigger, os_user=info.user, host=info.host, started_at=run.started,
                              dry_run=run.dry_run, total=run.total, journal_id=run.journal_id,
                              resumed_from=run.resumed_from, pid=os.getpid(), request=info.request)

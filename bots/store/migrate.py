@@ -20,8 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from bots.errors import StoreError, StoreVersionError
 from bots.i18n import tr
-from bots.store.errors import StoreError, StoreVersionError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Serialises concurrent upgrades of one PostgreSQL database (any constant unique to us).

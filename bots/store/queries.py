@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bots.engine.results import Status
 from bots.i18n import tr
+from bots.results.model import Status
 from bots.store.engine import session_scope
 from bots.store.rows import RecordRow, RunRow, StepTiming
 from bots.store.schema import TABLES, RecordOutcome, Run, StepTimingRow

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from bots.engine.results import Status, StepResult
+from bots.results.model import Status, StepResult
 
 
 @dataclass(frozen=True)

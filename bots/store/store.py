@@ -19,11 +19,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
-from bots.engine.results import RecordResult, RunResult, Status
+from bots.errors import StoreError
 from bots.i18n import tr
+from bots.results.model import RecordResult, RunResult, Status
 from bots.store import migrate
 from bots.store.engine import create, display_url, translated
-from bots.store.errors import StoreError
 from bots.store.journal import JournalMethods
 from bots.store.ledger import all_heads, get_head, set_head
 from bots.store.rows import LedgerHead, StepTiming

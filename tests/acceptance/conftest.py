@@ -10,13 +10,13 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bots.engine.events import RunInfo, RunListener
 from bots.engine.executor import LocalExecutor, RunRequest
-from bots.engine.results import RunResult
+from bots.listeners.jsonlog import RunLogListener
+from bots.listeners.results_workbook import ResultsWorkbookListener
+from bots.listeners.trail import AuditTrail
 from bots.project import Project
-from bots.run.jsonlog import RunLogListener
-from bots.run.results_listener import ResultsWorkbookListener
-from bots.run.trail import AuditTrail
+from bots.results.listener import RunInfo, RunListener
+from bots.results.model import RunResult
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_FLOW = REPO / "flows" / "shinsei_nyuryoku.yaml"

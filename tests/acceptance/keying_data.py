@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
 
 from bots.adapters.excel_reader import read_records
-from bots.demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
 
 
 def digits(text: Any) -> str:

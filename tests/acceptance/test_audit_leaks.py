@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
+from kazaguruma_demo.web.store import read_all
 
-from bots.audit.masking import is_valid_mynumber, mynumber_check_digit
-from bots.demo.sample_data import make_applications, write_applications_xlsx
-from bots.demo.web.store import read_all
+from bots.masking import is_valid_mynumber, mynumber_check_digit
 from bots.store.store import RunStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

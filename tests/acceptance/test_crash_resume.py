@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.web.store import read_all
 from keying_data import (
     assert_results_match_store,
     assert_store_holds_exactly,
@@ -20,8 +21,6 @@ from keying_data import (
     results_rows,
 )
 from runner_proc import FLOW, journal_states, latest_run, runs, start, wait_until
-
-from bots.demo.web.store import read_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
+from kazaguruma_demo.web.store import read_all
 from keying_data import assert_store_holds_exactly, results_rows
 from runner_proc import FLOW, start, wait_until
 
 from bots.adapters.excel_reader import read_records
-from bots.demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
-from bots.demo.web.store import read_all
 
 # Three runners x ~333 records through a real browser each: about six minutes on a 2-core machine.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1500)]

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.desktop.store import read_all
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
 from keying_data import assert_store_holds_exactly, expected_keyed, results_rows
 
-from bots.demo.desktop.store import read_all
-from bots.demo.sample_data import make_applications, write_applications_xlsx
-from bots.engine.results import Status
+from bots.results.model import Status
 
 pytestmark = [pytest.mark.display, pytest.mark.slow]
 
@@ -54,7 +54,7 @@ def desktop_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest
 
     def configure(*args: str) -> Path:
         db = tmp_path / "desktop_store.sqlite3"
-        monkeypatch.setenv("KZ_DESKTOP_APP", " ".join(["python", "-m", "bots.demo.desktop", "--db", str(db), *args]))
+        monkeypatch.setenv("KZ_DESKTOP_APP", " ".join(["python", "-m", "kazaguruma_demo.desktop", "--db", str(db), *args]))
         monkeypatch.setenv("KZ_DEMO_PASSWORD", "demo-pass-2026")
         return db
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
+from kazaguruma_demo.web.store import read_all
 
-from bots.demo.sample_data import make_applications, write_applications_xlsx
-from bots.demo.web.store import read_all
-from bots.engine.results import Status
+from bots.results.model import Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kazaguruma_demo.forms import GeneratedForm, default_template, generate_forms
 
-from bots.demo.forms import GeneratedForm, default_template, generate_forms
 from bots.ocr.pipeline import read_forms
 from bots.ocr.results import FormResult, same_value
 

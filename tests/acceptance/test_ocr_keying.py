@@ -15,11 +15,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from kazaguruma_demo.forms import generate_forms
+from kazaguruma_demo.web.store import read_all
 from keying_data import digits, results_rows
 
-from bots.demo.forms import generate_forms
-from bots.demo.web.store import read_all
-from bots.engine.results import RunStatus
+from bots.results.model import RunStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.tesseract, pytest.mark.slow]
 

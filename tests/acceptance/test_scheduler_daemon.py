@@ -24,9 +24,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
 from runner_proc import REPO, start, wait_until
-
-from bots.demo.sample_data import make_applications, write_applications_xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from demo_client import Client
 from flow_harness import web_project
+from kazaguruma_demo.web.config import DemoWebConfig
+from kazaguruma_demo.web.server import DemoServer, serve_in_thread
 
-from bots.demo.web.config import DemoWebConfig
-from bots.demo.web.server import DemoServer, serve_in_thread
 from bots.project import Project
 from bots.store.store import RunStore
 

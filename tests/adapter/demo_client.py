@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from email.message import Message
 
-from bots.demo.web.server import DemoServer
+from kazaguruma_demo.web.server import DemoServer
 
 USER, PASSWORD = "kazaguruma", "demo-pass-2026"
 RECEIPT = re.compile(r"R\d{4}-\d{6}")

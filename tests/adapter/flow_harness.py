@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bots.engine.events import RunInfo, RunListener
 from bots.engine.executor import LocalExecutor, RunRequest
-from bots.engine.results import RecordResult, RunResult
-from bots.engine.resume import Decide
+from bots.listeners.jsonlog import RunLogListener
+from bots.listeners.results_workbook import ResultsWorkbookListener
+from bots.listeners.trail import AuditTrail
+from bots.ports import Decide
 from bots.project import Project
-from bots.run.jsonlog import RunLogListener
-from bots.run.results_listener import ResultsWorkbookListener
-from bots.run.trail import AuditTrail
+from bots.results.listener import RunInfo, RunListener
+from bots.results.model import RecordResult, RunResult
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -158,8 +158,9 @@ def run_job(project: Project, flow: Path, *, store_url: str | None, input_file: 
 def application_list(path: Path, n: int, seed: int) -> list[tuple[str, str]]:
     """Write an application list of ``n`` good rows; returns each record's (氏名, ISO 生年月日)
     as the engine reads it and the demo system stores it, in record order (index 1 first)."""
+    from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
+
     from bots.adapters.excel_reader import read_records
-    from bots.demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
 
     write_applications_xlsx(path, [row for row, _ in make_applications(n, seed=seed, bad=0)])
     with read_records(path, sheet="申請一覧", header_row=1, columns=DEMO_COLUMNS) as reader:
@@ -170,13 +171,13 @@ def application_list(path: Path, n: int, seed: int) -> list[tuple[str, str]]:
 
 def stored_keys(db_path: Path) -> list[tuple[str, str]]:
     """(氏名, 生年月日) of every application in the demo store, in the order they were keyed."""
-    from bots.demo.web.store import read_all
+    from kazaguruma_demo.web.store import read_all
 
     return [(r["氏名"], r["生年月日"]) for r in read_all(db_path)]
 
 
 def receipts(db_path: Path) -> dict[tuple[str, str], str]:
     """受付番号 by (氏名, 生年月日) in the demo store."""
-    from bots.demo.web.store import read_all
+    from kazaguruma_demo.web.store import read_all
 
     return {(r["氏名"], r["生年月日"]): r["receipt_no"] for r in read_all(db_path)}

@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 
 from bots.audit.ledger import LedgerWriter
 from bots.cli.app import app
-from bots.engine.results import RecordResult, RunResult, RunStatus, Status
+from bots.results.model import RecordResult, RunResult, RunStatus, Status
 from bots.store import RunStore
 
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -12,9 +12,9 @@ from playwright.sync_api import sync_playwright
 from test_audit_cli import DRIFT_ELEMENT, RUN_A, RUN_B, RUN_C, Seeded, kz
 from test_audit_cli import seeded as seeded  # noqa: F401 - the fixture
 
-from bots.audit.masking import find_mynumbers, mynumber_check_digit
-from bots.engine.results import RecordResult, Status
+from bots.masking import find_mynumbers, mynumber_check_digit
 from bots.platform.browser import launch_options
+from bots.results.model import RecordResult, Status
 from bots.store import RunStore
 
 INTACT = "改ざんは検出されませんでした"

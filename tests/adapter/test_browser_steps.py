@@ -16,16 +16,16 @@ from pathlib import Path
 import pytest
 from demo_client import VALID, Client, FakeClock, tiny_pdf, tiny_png
 from flow_harness import REPO, flow_text, run_text
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
+from kazaguruma_demo.web.server import DemoServer
+from kazaguruma_demo.web.store import read_all, read_attachments
 
-from bots.demo.sample_data import make_applications, write_applications_xlsx
-from bots.demo.web.server import DemoServer
-from bots.demo.web.store import read_all, read_attachments
-from bots.engine.events import RunListener
-from bots.engine.results import RunStatus, Status, StepResult
 from bots.errors import ExitCode
-from bots.flow.diagnostics import Severity
 from bots.flow.loader import load_flow
 from bots.project import Project
+from bots.results.listener import RunListener
+from bots.results.model import RunStatus, Status, StepResult
+from bots.spec.diagnostics import Severity
 
 pytestmark = pytest.mark.browser
 

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from bots.demo.sample_data import make_applications, write_applications_xlsx
-from bots.demo.web.app import demo_context
-from bots.demo.web.server import DemoServer
-from bots.demo.web.store import read_all
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
+from kazaguruma_demo.web.app import demo_context
+from kazaguruma_demo.web.server import DemoServer
+from kazaguruma_demo.web.store import read_all
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = "flows/shinsei_nyuryoku.yaml"

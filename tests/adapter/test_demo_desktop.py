@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from desktop_fixtures import clipboard, focused_title, key, paste, wait_focus
+from kazaguruma_demo.desktop import ui
+from kazaguruma_demo.desktop.store import find, read_all
 from PIL import ImageGrab
 
 from bots.adapters.screen_match import best_match, load_template, to_gray
 from bots.adapters.screen_text import read_text
-from bots.demo.desktop import ui
-from bots.demo.desktop.store import find, read_all
 from bots.platform.xvfb import VirtualDisplay
 from bots.selectors.loader import load_selector_map
 
@@ -50,7 +50,7 @@ class RunningApp:
 
 
 def _start(db: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "bots.demo.desktop", "--db", str(db), *args],
+    return subprocess.Popen([sys.executable, "-m", "kazaguruma_demo.desktop", "--db", str(db), *args],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -98,7 +98,7 @@ def _key_record(record: dict[str, str]) -> None:
 
 
 def test_fail_start_exits_with_an_error_before_any_window(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "bots.demo.desktop", "--db", str(tmp_path / "x.db"), "--fail-start"],
+    done = subprocess.run([sys.executable, "-m", "kazaguruma_demo.desktop", "--db", str(tmp_path / "x.db"), "--fail-start"],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2
     assert "接続できません" in done.stderr

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from kazaguruma_demo.forms import BOX_MARGIN_MM, TABLE_LEFT_MM, TABLE_RIGHT_MM, GeneratedForm, generate_forms
+from kazaguruma_demo.sample_data import make_applications
 
-from bots.audit.masking import is_valid_mynumber
-from bots.demo.forms import BOX_MARGIN_MM, TABLE_LEFT_MM, TABLE_RIGHT_MM, GeneratedForm, generate_forms
-from bots.demo.sample_data import make_applications
+from bots.masking import is_valid_mynumber
 from bots.ocr.images import load_pages
 from bots.ocr.register import mm_to_px, register, to_gray
-from bots.ocr.template import FormTemplate, load_form_template
 from bots.records.wareki import parse_wareki
+from bots.selectors.form_template import FormTemplate, load_form_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COUNT, SEED = 10, 7
@@ -182,7 +182,7 @@ def test_the_same_seed_gives_the_same_files(tmp_path: Path, template: FormTempla
 
 def test_the_command_line_writes_scans_and_truth(tmp_path: Path) -> None:
     out = tmp_path / "出力"
-    result = subprocess.run([sys.executable, "-m", "bots.demo.forms", str(out), "--count", "3", "--seed", "4"],
+    result = subprocess.run([sys.executable, "-m", "kazaguruma_demo.forms", str(out), "--count", "3", "--seed", "4"],
                             cwd=REPO_ROOT, capture_output=True, text=True, encoding="utf-8", timeout=300)
 
     assert result.returncode == 0, result.stderr

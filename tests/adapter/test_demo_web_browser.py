@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from demo_client import PASSWORD, RECEIPT, USER, VALID, tiny_pdf
+from kazaguruma_demo.web.server import DemoServer
+from kazaguruma_demo.web.store import read_all, read_attachments
 
 from bots.adapters.locators import build_locator
-from bots.demo.web.server import DemoServer
-from bots.demo.web.store import read_all, read_attachments
 from bots.platform.browser import launch_options
 from bots.selectors.model import Candidate
 

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import pytest
 from demo_client import PASSWORD, RECEIPT, USER, VALID, Client, FakeClock, tiny_pdf, tiny_png
-
-from bots.demo.web.attachments import MAX_BYTES
-from bots.demo.web.config import DemoWebConfig
-from bots.demo.web.forms import read_entry
-from bots.demo.web.server import DemoServer, serve_in_thread
-from bots.demo.web.sessions import SessionStore
-from bots.demo.web.store import ApplicationStore, read_all, read_attachments
+from kazaguruma_demo.web.attachments import MAX_BYTES
+from kazaguruma_demo.web.config import DemoWebConfig
+from kazaguruma_demo.web.forms import read_entry
+from kazaguruma_demo.web.server import DemoServer, serve_in_thread
+from kazaguruma_demo.web.sessions import SessionStore
+from kazaguruma_demo.web.store import ApplicationStore, read_all, read_attachments
 
 
 def test_login_refuses_wrong_password_and_accepts_right_one(client: Client) -> None:

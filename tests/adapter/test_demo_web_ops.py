@@ -10,9 +10,9 @@ import urllib.parse
 from pathlib import Path
 
 from demo_client import PASSWORD, USER, VALID, Client
+from kazaguruma_demo.web.server import DemoServer
+from kazaguruma_demo.web.store import read_all
 
-from bots.demo.web.server import DemoServer
-from bots.demo.web.store import read_all
 from bots.selectors.loader import load_selector_map
 
 REPO = Path(__file__).resolve().parents[2]

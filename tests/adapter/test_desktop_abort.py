@@ -13,9 +13,9 @@ import pytest
 from desktop_harness import HEADER, TkApp, desktop_project, tk_app  # noqa: F401
 from flow_harness import run_job
 
-from bots.engine.journal import JournalState
-from bots.engine.results import RunStatus, Status
 from bots.project import Project
+from bots.results.journal import JournalState
+from bots.results.model import RunStatus, Status
 from bots.store.store import RunStore
 
 pytestmark = pytest.mark.display

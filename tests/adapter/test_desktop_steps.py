@@ -14,10 +14,10 @@ import pytest
 from desktop_harness import HEADER, TkApp, desktop_project, run_steps, tk_app  # noqa: F401
 from flow_harness import run_text
 
-from bots.engine.events import RunListener
-from bots.engine.results import RunStatus, Status, StepResult
 from bots.platform.desktop import current_platform
 from bots.project import Project
+from bots.results.listener import RunListener
+from bots.results.model import RunStatus, Status, StepResult
 
 pytestmark = pytest.mark.display
 

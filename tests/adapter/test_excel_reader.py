@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.sample_data import BAD_KINDS, DEMO_COLUMNS, DEMO_PATH, build_demo_workbook
 from openpyxl import Workbook
 
 from bots import i18n
 from bots.adapters.excel_reader import read_records
-from bots.demo.sample_data import BAD_KINDS, DEMO_COLUMNS, DEMO_PATH, build_demo_workbook
 from bots.errors import InputFileError
 from bots.records.model import ColumnSpec, SourceRecord
 

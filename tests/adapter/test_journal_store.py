@@ -21,9 +21,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bots.audit.masking import Masker, mynumber_check_digit
-from bots.engine.journal import InterruptedRun, JournalEntry, JournalError, JournalState, RunJournal
-from bots.engine.results import RecordResult, RunResult, RunStatus
+from bots.engine.journal import RunJournal
+from bots.errors import JournalError
+from bots.masking import Masker, mynumber_check_digit
+from bots.results.journal import InterruptedRun, JournalEntry, JournalState
+from bots.results.model import RecordResult, RunResult, RunStatus
 from bots.store import RunStore, StoreError
 
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -17,8 +17,8 @@ from bots.ocr.fields import FieldOcr, read_fields, unquirk
 from bots.ocr.glyphs import font_file
 from bots.ocr.pipeline import decide
 from bots.ocr.register import mm_to_px
-from bots.ocr.template import FormTemplate
 from bots.ocr.tesseract import model_dirs
+from bots.selectors.form_template import FormTemplate
 
 pytestmark = pytest.mark.tesseract
 

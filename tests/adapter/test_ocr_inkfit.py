@@ -15,7 +15,7 @@ from bots.ocr.fields import FieldOcr, Reading
 from bots.ocr.glyphs import font_file, look_alikes
 from bots.ocr.inkfit import InkChoice, choose_by_ink
 from bots.ocr.pipeline import decide
-from bots.ocr.template import FieldSpec
+from bots.selectors.form_template import FieldSpec
 
 SANS = font_file("sans")
 pytestmark = pytest.mark.skipif(SANS is None, reason="Noto CJK fonts are installed by `make install`")

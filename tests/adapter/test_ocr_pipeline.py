@@ -1,4 +1,4 @@
-"""The OCR pipeline on generated scans (bots.demo.forms) and on files that are not forms."""
+"""The OCR pipeline on generated scans (kazaguruma_demo.forms) and on files that are not forms."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kazaguruma_demo.forms import GeneratedForm, default_template, generate_forms
 from PIL import Image, ImageDraw
 
-from bots.demo.forms import GeneratedForm, default_template, generate_forms
+from bots.errors import OcrEngineError
 from bots.ocr.pipeline import read_form, read_forms
 from bots.ocr.results import FormResult
-from bots.ocr.tesseract import OcrEngineError
 
 pytestmark = pytest.mark.tesseract
 

@@ -15,14 +15,14 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+from kazaguruma_demo.forms import BOX_MARGIN_MM, GeneratedForm, generate_forms
 from PIL import Image, ImageDraw, ImageFont
 
 from bots import i18n
-from bots.demo.forms import BOX_MARGIN_MM, GeneratedForm, generate_forms
-from bots.errors import KazagurumaError
-from bots.ocr.images import FormFileError, load_pages
-from bots.ocr.register import WORK_DPI, NotAFormError, mark_centres_mm, mm_to_px, register, to_gray
-from bots.ocr.template import FormTemplate, load_form_template
+from bots.errors import FormFileError, KazagurumaError, NotAFormError
+from bots.ocr.images import load_pages
+from bots.ocr.register import WORK_DPI, mark_centres_mm, mm_to_px, register, to_gray
+from bots.selectors.form_template import FormTemplate, load_form_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NO_MARKS = "帳票の位置合わせ用マークが見つかりません（別の書類か、向き・読み取り範囲が違う可能性があります）"

@@ -23,16 +23,16 @@ from typing import Any
 import pytest
 from demo_client import VALID, Client
 from flow_harness import application_list, receipts, run_job, sample_flow, stored_keys
+from kazaguruma_demo.web.server import DemoServer
 
-from bots.demo.web.server import DemoServer
 from bots.engine.executor import current_user
-from bots.engine.journal import InterruptedRun, JournalState
-from bots.engine.results import RecordResult, RunStatus, Status
 from bots.flow.loader import load_flow
 from bots.platform.process import pid_alive
 from bots.project import Project
 from bots.records.digest import file_sha256
-from bots.run.folder import new_run_id
+from bots.results.folder import new_run_id
+from bots.results.journal import InterruptedRun, JournalState
+from bots.results.model import RecordResult, RunStatus, Status
 from bots.store.store import RunStore
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bots.engine.results import RecordResult, RunResult, RunStatus, Status
+from bots.results.model import RecordResult, RunResult, RunStatus, Status
 from bots.store import RunStore, StepTiming, StoreError
 
 JST = dt.timezone(dt.timedelta(hours=9))

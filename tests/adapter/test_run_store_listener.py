@@ -1,5 +1,5 @@
 """RunStoreListener on real runs: LocalExecutor drives control-only flows over a real .xlsx made
-by ``bots.demo.sample_data``, and the store (SQLite and PostgreSQL) is read back as an auditor would."""
+by ``kazaguruma_demo.sample_data``, and the store (SQLite and PostgreSQL) is read back as an auditor would."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
 
-from bots.demo.sample_data import make_applications, write_applications_xlsx
 from bots.engine.executor import LocalExecutor, RunRequest
-from bots.engine.results import RecordResult, RunResult, RunStatus, Status
 from bots.flow.loader import load_flow
 from bots.project import Project
-from bots.store import RunStore, RunStoreListener, StoreError, selectors_hash
+from bots.results.model import RecordResult, RunResult, RunStatus, Status
+from bots.store import RunStore, RunStoreListener, StoreError
 
 REPO_SELECTORS = Path(__file__).resolve().parents[2] / "selectors" / "demo_web.yaml"
 FLOW = """\
@@ -87,7 +87,7 @@ def test_a_run_is_recorded_with_its_versions_input_and_every_record(project: Pro
     loaded, _ = load_flow(flow_file, project)
     assert loaded is not None
     assert (row.flow_id, row.flow_version, row.flow_hash) == ("kiroku-kensa", "2.1.0", sha256(flow_file))
-    assert row.selectors_hash == selectors_hash(loaded) and row.selectors_hash is not None
+    assert row.selectors_hash == loaded.selectors_hash and row.selectors_hash is not None
     assert (row.trigger, row.os_user, row.host, row.dry_run) == ("manual", "tester", socket.gethostname(), False)
     assert (row.input_name, row.input_sha256) == ("申請一覧.xlsx", sha256(project.root / "申請一覧.xlsx"))
     assert row.status == "completed" and row.error is None

@@ -17,8 +17,8 @@ from typing import Any
 
 from rich.console import Console
 
+from bots.listeners.trail import AuditTrail
 from bots.project import Project
-from bots.run.trail import AuditTrail
 from bots.schedule.daemon import SchedulerDaemon
 from bots.schedule.notify import Mailer
 from bots.schedule.report import Reporter

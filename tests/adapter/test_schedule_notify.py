@@ -19,10 +19,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from rich.console import Console
 
+from bots.errors import NotifyError
+from bots.listeners.trail import AuditTrail
 from bots.project import Project
-from bots.run.trail import AuditTrail
 from bots.schedule.model import Schedule
-from bots.schedule.notify import Mailer, NotifyError, SmtpSettings
+from bots.schedule.notify import Mailer, SmtpSettings
 from bots.schedule.report import Reporter
 from bots.schedule.runs import Fire, FireRunner
 from bots.schedule.slots import SystemSlots

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from flow_harness import application_list, receipts, run_job, sample_flow, stored_keys
+from kazaguruma_demo.web.server import DemoServer
 
-from bots.demo.web.server import DemoServer
-from bots.engine.events import RunListener
-from bots.engine.journal import JournalState
-from bots.engine.results import RecordResult, RunStatus, Status
 from bots.project import Project
 from bots.records.digest import file_sha256
+from bots.results.journal import JournalState
+from bots.results.listener import RunListener
+from bots.results.model import RecordResult, RunStatus, Status
 from bots.selectors.loader import load_selector_map
 from bots.store.store import RunStore
 

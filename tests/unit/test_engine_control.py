@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from bots.engine.events import RunListener
 from bots.engine.executor import LocalExecutor, RunRequest
-from bots.engine.results import RecordResult, RunResult, RunStatus, Status, StepResult
 from bots.errors import ExitCode, FlowError
 from bots.project import Project
+from bots.results.listener import RunListener
+from bots.results.model import RecordResult, RunResult, RunStatus, Status, StepResult
 
 HEADER = """\
 id: engine-test

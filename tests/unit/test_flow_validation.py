@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from bots.flow.diagnostics import Diagnostic, Pos
 from bots.flow.loader import load_flow
 from bots.project import Project
+from bots.spec.diagnostics import Diagnostic, Pos
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

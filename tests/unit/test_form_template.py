@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bots.flow.diagnostics import Diagnostic, Pos
-from bots.ocr.template import FormTemplate, load_form_template
+from bots.selectors.form_template import FormTemplate, load_form_template
+from bots.spec.diagnostics import Diagnostic, Pos
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHINSEI = REPO_ROOT / "selectors" / "forms" / "shinsei.yaml"
 INVALID = sorted((REPO_ROOT / "tests" / "forms" / "invalid").glob("*.yaml"))
 EXPECT = re.compile(r"^#\s*expect:\s*(?P<line>\d+):(?P<col>\d+):\s*(?P<text>.*?)\s*$")
-#: The Excel list's columns (bots.demo.sample_data.HEADERS without 備考): a read form is a record.
+#: The Excel list's columns (kazaguruma_demo.sample_data.HEADERS without 備考): a read form is a record.
 COLUMNS = ("氏名", "フリガナ", "生年月日", "性別", "郵便番号", "住所", "電話番号", "個人番号", "申請種別", "同意")
 
 

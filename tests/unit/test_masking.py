@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bots.audit.masking import (
+from bots.masking import (
     DEFAULT_MASKER,
     MASK,
     SECRET_MARK,

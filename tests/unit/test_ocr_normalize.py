@@ -7,15 +7,15 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications
 
 from bots import i18n
-from bots.audit.masking import mynumber_check_digit
-from bots.demo.sample_data import DEMO_COLUMNS, make_applications
+from bots.masking import mynumber_check_digit
 from bots.ocr.fields import FieldOcr, Reading
 from bots.ocr.normalize import normalize
 from bots.ocr.pipeline import decide
-from bots.ocr.template import FieldKind, FieldSpec, Zone
 from bots.records.coerce import coerce_value
+from bots.selectors.form_template import FieldKind, FieldSpec, Zone
 
 ZONE = Zone(x=1, y=1, w=10, h=5)
 KINDS = ("住民票の写し", "印鑑登録証明書", "児童手当認定請求", "国民健康保険加入")

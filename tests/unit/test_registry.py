@@ -12,12 +12,12 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 
 import bots.actions  # noqa: F401  (fills the registry)
+from bots import registry
 from bots.actions.browser import TargetParams
 from bots.actions.control import CallParams, SetParams
-from bots.engine import registry
-from bots.engine.registry import ActionSpec, NoParams, Params
 from bots.errors import FrameworkError
 from bots.flow.model import Flow, rebuild_models
+from bots.registry import ActionSpec, NoParams, Params
 
 SPECS = registry.specs()
 EXAMPLE = re.compile(r"``(- .*?)``")

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Dialect
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bots.engine.results import Status, StepResult
 from bots.flow.loader import load_flow
 from bots.project import Project
-from bots.store import StepSummary, StepTiming, StoreError, default_url, selectors_hash
+from bots.results.model import Status, StepResult
+from bots.store import StepSummary, StepTiming, StoreError, default_url
 from bots.store.engine import display_url, parse_url
 from bots.store.migrate import MIGRATIONS, head_revision, scripts
 from bots.store.queries import moment
@@ -63,7 +63,7 @@ def _hash(root: Path, selectors_text: str, flow_text: str = FLOW) -> str | None:
     (root / "flows" / "f.yaml").write_text(flow_text, encoding="utf-8")
     loaded, found = load_flow(root / "flows" / "f.yaml", Project(root))
     assert loaded is not None, found
-    return selectors_hash(loaded)
+    return loaded.selectors_hash
 
 
 def test_selectors_hash_follows_the_maps_content_not_their_formatting(tmp_path: Path) -> None:

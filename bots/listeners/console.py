@@ -1,0 +1,90 @@
+"""The console view of a run: a progress bar (done/total, failures) and a closing summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bots.i18n import tr
+from bots.results.listener import RunInfo, RunListener
+from bots.results.model import RecordResult, RunResult, RunStatus, Status
+from bots.spec.diagnostics import Diagnostic, Severity
+
+
+class ConsoleListener(RunListener):
+    def __init__(self, console: Console | None = None, *, verbose: bool = False) -> None:
+        self.console = console or Console(stderr=True)
+        self.verbose = verbose
+        self.each_record = verbose
+        self.failed = 0
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(tr("失敗 {task.fields[failed]}", "failed {task.fields[failed]}")),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        self.task: Any = None
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        # A rehearsal exists to show what each record would do: list every record, not only failures.
+        self.each_record = self.verbose or info.dry_run
+        flow = info.flow
+        mode = tr("（リハーサル: 登録はしません）", " (dry run: nothing is submitted)") if info.dry_run else ""
+        self.console.print(tr("[bold]{t}[/] v{v}  実行ID {r}{m}", "[bold]{t}[/] v{v}  run {r}{m}",
+                              t=flow.title, v=flow.version, r=run.run_id, m=mode))
+        self.progress.start()
+        self.task = self.progress.add_task(tr("処理中", "running"), total=None, failed=0)
+
+    def records_counted(self, total: int | None) -> None:
+        self.progress.update(self.task, total=total)
+
+    def record_finished(self, record: RecordResult) -> None:
+        if record.status in (Status.FAIL, Status.REVIEW):
+            self.failed += 1
+            self.progress.console.print(f"  [red]{record.status.label()}[/] {record.location} {record.key}: {record.error}")
+        elif self.each_record:
+            self.progress.console.print(f"  [green]{record.status.label()}[/] {record.location} {record.key}")
+        self.progress.update(self.task, advance=1, failed=self.failed)
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        if kind in {"selector_drift", "recover_failed", "teardown_failed", "review_workbook", "resumed",
+                    "fresh_start", "session_expired"} or (kind == "retry" and self.verbose):
+            self.progress.console.print(f"  [yellow]{message}[/]")
+
+    def run_finished(self, run: RunResult) -> None:
+        self.progress.stop()
+        table = Table(show_header=False, box=None)
+        status_text = {
+            RunStatus.COMPLETED: tr("完了", "completed"), RunStatus.STOPPED: tr("停止", "stopped"),
+            RunStatus.ABORTED: tr("中断", "aborted"), RunStatus.INVALID: tr("入力不正", "invalid input"),
+            RunStatus.RUNNING: tr("実行中", "running"), RunStatus.INTERRUPTED: tr("異常終了", "interrupted"),
+        }[run.status]
+        table.add_row(tr("状態", "status"), status_text)
+        for status in (Status.PASS, Status.FAIL, Status.REVIEW, Status.NOT_RUN):
+            table.add_row(status.label(), str(run.count(status)))
+        if run.error:
+            table.add_row(tr("理由", "reason"), run.error)
+        self.console.print(table)
+
+
+def print_diagnostics(console: Console, diagnostics: list[Diagnostic], source: str | None = None) -> None:
+    """Each diagnostic as ``file:line:col: message`` with the offending line and a caret."""
+    for diagnostic in diagnostics:
+        colour = "red" if diagnostic.severity is Severity.ERROR else "yellow"
+        console.print(f"[{colour}]{escape(diagnostic.render())}[/]")
+        text = source
+        if text is None:
+            try:
+                text = diagnostic.path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                text = None
+        excerpt = diagnostic.excerpt(text)
+        if excerpt:
+            console.print(escape(excerpt), highlight=False)

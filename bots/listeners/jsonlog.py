@@ -1,0 +1,98 @@
+"""The run's JSON-lines log (``run.jsonl`` in the run folder): a loguru sink and a listener.
+
+Run id, flow id and record key are bound to each log record as fields, never formatted into
+message strings, so the log can be filtered and joined without parsing text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from loguru import logger
+
+from bots.masking import Masker
+from bots.results.listener import RunInfo, RunListener
+from bots.results.model import RecordResult, RunResult, StepResult
+
+_FIELDS = ("run_id", "flow_id", "event")
+
+
+def _default(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+class JsonLinesSink:
+    """Writes one compact JSON object per log record of one run."""
+
+    def __init__(self, path: Path, run_id: str, masker: Masker | None = None) -> None:
+        self.path = path
+        self.run_id = run_id
+        self.masker = masker or Masker()
+        self._file: TextIO = path.open("a", encoding="utf-8")
+
+    def __call__(self, message: Any) -> None:
+        record = message.record
+        entry: dict[str, Any] = {
+            "ts": record["time"].isoformat(timespec="milliseconds"),
+            "level": record["level"].name,
+            "msg": record["message"],
+        }
+        entry.update(record["extra"])
+        entry = self.masker.mapping(entry)  # a second line of defence: the listener set masks first
+        self._file.write(json.dumps(entry, ensure_ascii=False, default=_default) + "\n")
+        if record["level"].no >= 30 or entry.get("event") in {"record_finished", "run_finished"}:
+            self._file.flush()
+
+    def accepts(self, record: Any) -> bool:
+        return bool(record["extra"].get("run_id") == self.run_id)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class RunLogListener(RunListener):
+    """Logs the run's events to loguru (and so to ``run.jsonl``)."""
+
+    def __init__(self, info: RunInfo, run_id: str) -> None:
+        self.sink = JsonLinesSink(info.folder / "run.jsonl", run_id, info.masker)
+        self._sink_id = logger.add(self.sink, filter=self.sink.accepts, level="DEBUG", enqueue=False, catch=True)
+        self.log = logger.bind(run_id=run_id, flow_id=info.flow.id)
+        self._record: str | None = None
+
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        self.log.bind(event="run_started", flow_version=info.flow.version, flow_hash=info.flow.content_hash,
+                      trigger=info.trigger, user=info.user, host=info.host, dry_run=info.dry_run,
+                      inputs={k: str(v) for k, v in info.inputs.items()}).info("run started")
+
+    def records_counted(self, total: int | None) -> None:
+        self.log.bind(event="records_counted", total=total).info("records counted")
+
+    def record_started(self, record: RecordResult) -> None:
+        self._record = record.key
+        self.log.bind(event="record_started", record=record.key, location=record.location).debug("record started")
+
+    def step_finished(self, result: StepResult, depth: int) -> None:
+        level = "INFO" if result.status.value != "FAIL" else "WARNING"
+        self.log.bind(event="step_finished", record=self._record, step=result.label, action=result.action,
+                      status=result.status.value, elapsed_ms=round(result.elapsed * 1000, 1), attempt=result.attempt,
+                      error=result.error, kind=result.error_kind, depth=depth).log(level, "step finished")
+
+    def record_finished(self, record: RecordResult) -> None:
+        self.log.bind(event="record_finished", record=record.key, location=record.location,
+                      status=record.status.value, error=record.error, kind=record.error_kind,
+                      outputs=record.outputs, elapsed_ms=round(record.elapsed * 1000, 1),
+                      screenshot=record.screenshot, notes=record.notes).info("record finished")
+        self._record = None
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        level = "WARNING" if kind in {"selector_drift", "retry", "recover_failed", "teardown_failed"} else "INFO"
+        self.log.bind(**{"event": kind, "record": self._record, **data}).log(level, message)
+
+    def run_finished(self, run: RunResult) -> None:
+        counts = {s.name: run.count(s) for s in type(run.records[0].status)} if run.records else {}
+        self.log.bind(event="run_finished", status=run.status.value, error=run.error, counts=counts,
+                      exit_code=int(run.exit_code)).info("run finished")
+        logger.remove(self._sink_id)
+        self.sink.close()

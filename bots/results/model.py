@@ -1,0 +1,103 @@
+"""What happened in a run: separate from the frozen input models, filled in as it runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from bots.errors import ExitCode
+from bots.i18n import tr
+
+
+class Status(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    SKIP = "SKIP"
+    NOT_RUN = "NOT RUN"
+    REVIEW = "REVIEW"  #: needs a person (要確認)
+
+    def label(self) -> str:
+        """The word staff see in the results workbook."""
+        return {
+            Status.PASS: tr("成功", "succeeded"),
+            Status.FAIL: tr("失敗", "failed"),
+            Status.SKIP: tr("スキップ", "skipped"),
+            Status.NOT_RUN: tr("未処理", "not run"),
+            Status.REVIEW: tr("要確認", "needs review"),
+        }[self]
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"  #: every record reached a final state (some may have failed)
+    STOPPED = "stopped"  #: stopped on request after finishing the current record
+    ABORTED = "aborted"  #: stopped by too many failures, or a setup that failed
+    INVALID = "invalid"  #: flow or input refused before anything was keyed
+    INTERRUPTED = "interrupted"  #: the process died (crash, kill, power cut); a resume took over
+
+
+@dataclass
+class StepResult:
+    action: str
+    label: str
+    status: Status
+    started: dt.datetime
+    elapsed: float
+    attempt: int = 1
+    error: str | None = None
+    error_kind: str | None = None
+
+
+@dataclass
+class RecordResult:
+    index: int
+    location: str
+    key: str
+    status: Status = Status.NOT_RUN
+    error: str | None = None
+    error_kind: str | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    screenshot: str | None = None
+    started: dt.datetime | None = None
+    elapsed: float = 0.0
+    raw: dict[str, Any] = field(default_factory=dict)
+    #: The earlier run of the same job that settled this record (a resume only reports it).
+    carried_from: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    flow_id: str
+    flow_version: str
+    status: RunStatus = RunStatus.RUNNING
+    started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
+    finished: dt.datetime | None = None
+    records: list[RecordResult] = field(default_factory=list)
+    total: int | None = None
+    error: str | None = None
+    dry_run: bool = False
+    #: The job (journal) this run works on: its own id, or the first run's when resuming.
+    journal_id: str | None = None
+    resumed_from: str | None = None
+    #: The run folder (run log, screenshots, downloads) and the results workbook, once written.
+    folder: Path | None = None
+    results_workbook: Path | None = None
+
+    def count(self, status: Status) -> int:
+        return sum(1 for r in self.records if r.status is status)
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit code this outcome means (see :class:`bots.errors.ExitCode`)."""
+        if self.status is RunStatus.INVALID:
+            return ExitCode.INVALID
+        if self.status in (RunStatus.ABORTED, RunStatus.STOPPED):
+            return ExitCode.ABORTED
+        if any(r.status in (Status.FAIL, Status.REVIEW) for r in self.records):
+            return ExitCode.RECORDS_FAILED
+        return ExitCode.OK

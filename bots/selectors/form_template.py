@@ -1,0 +1,140 @@
+"""Form templates (``selectors/forms/<form>.yaml``): the paper form's selector map.
+
+Where each field sits on the page (mm from the top-left corner, or relative 0–1 units), what kind
+of value it holds and how tesseract should read it. A changed paper form is fixed here, once.
+Loaded like flows: every problem at ``file:line:col``, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
+
+from bots.i18n import tr
+from bots.spec.diagnostics import Diagnostic, Diagnostics
+from bots.spec.types import FrozenModel
+from bots.spec.validation import diagnostics_from_validation
+from bots.spec.yamlpos import load_yaml
+
+FieldKind = Literal["text", "kana", "digits", "date_wareki", "zip", "phone", "mynumber", "checkbox", "choice"]
+
+
+class Page(FrozenModel):
+    width_mm: float = Field(gt=0)
+    height_mm: float = Field(gt=0)
+
+
+class Anchors(FrozenModel):
+    """Registration: four filled squares near the page corners."""
+
+    kind: Literal["corner_marks"] = "corner_marks"
+    size_mm: float = Field(8.0, gt=0)
+    #: Distance from each page edge to the mark's outer edge.
+    inset_mm: float = Field(10.0, ge=0)
+
+
+class Zone(FrozenModel):
+    x: float = Field(ge=0)
+    y: float = Field(ge=0)
+    w: float = Field(gt=0)
+    h: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _on_the_page(self, info: ValidationInfo) -> Zone:
+        # With the page size in the context (load_form_template), the error points at this zone.
+        page = (info.context or {}).get("page_size")
+        if page and (self.x + self.w > page[0] + 1e-9 or self.y + self.h > page[1] + 1e-9):
+            raise ValueError(tr("欄の位置がページの外にはみ出しています", "the field lies outside the page"))
+        return self
+
+
+class FieldSpec(FrozenModel):
+    zone: Zone
+    kind: FieldKind = "text"
+    lang: Literal["jpn", "eng", "jpn+eng"] = "jpn"
+    #: tesseract page segmentation mode: 7 = one text line (most fields), 6 = a block.
+    psm: int = Field(7, ge=3, le=13)
+    whitelist: str | None = None
+    required: bool = False
+    #: For ``choice``: the printed options; the value read must be one of them.
+    options: tuple[str, ...] = ()
+    #: Per field, overriding the form's ``min_confidence``.
+    min_confidence: float | None = Field(None, ge=0, le=100)
+    #: Personal data (個人番号): masked in logs and review output like a sensitive column.
+    sensitive: bool = False
+    #: A person's name: checked for itaiji (髙, 﨑) that OCR reads as the standard character.
+    itaiji: bool = False
+
+    @model_validator(mode="after")
+    def _options_for_choice(self) -> FieldSpec:
+        if self.kind == "choice" and not self.options:
+            raise ValueError(tr("choice には options（選択肢）を書いてください", "a choice field needs options"))
+        return self
+
+
+class FormTemplate(FrozenModel):
+    form: str = Field(pattern=r"^[a-z0-9_-]+$")
+    title: str
+    page: Page
+    unit: Literal["mm", "relative"] = "mm"
+    anchors: Anchors = Anchors()
+    #: Field names are the record's columns (the same as the Excel list's headers).
+    fields: dict[str, FieldSpec] = Field(min_length=1)
+    min_confidence: float = Field(80.0, ge=0, le=100)
+    #: The confidence each reading needs when two different models read the field and agree
+    #: (bots/ocr/DESIGN.md: calibrated on a tuning set; a model's confidence barely separates its
+    #: right readings from its wrong ones, two models agreeing does).
+    agree_confidence: float = Field(0.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _zones_on_the_page(self) -> FormTemplate:
+        width, height = (1.0, 1.0) if self.unit == "relative" else (self.page.width_mm, self.page.height_mm)
+        for name, spec in self.fields.items():
+            zone = spec.zone
+            if zone.x + zone.w > width + 1e-9 or zone.y + zone.h > height + 1e-9:
+                raise ValueError(tr("欄 '{n}' の位置がページの外にはみ出しています", "field '{n}' lies outside the page",
+                                    n=name))
+        return self
+
+    def zone_mm(self, name: str) -> Zone:
+        """A field's zone in mm, whatever unit the file uses."""
+        zone = self.fields[name].zone
+        if self.unit == "mm":
+            return zone
+        w, h = self.page.width_mm, self.page.height_mm
+        return Zone(x=zone.x * w, y=zone.y * h, w=zone.w * w, h=zone.h * h)
+
+    def threshold(self, name: str) -> float:
+        own = self.fields[name].min_confidence
+        return self.min_confidence if own is None else own
+
+
+def form_path(selectors_root: Path, form: str) -> Path:
+    return selectors_root / "forms" / f"{form}.yaml"
+
+
+def load_form_template(path: Path) -> tuple[FormTemplate | None, Diagnostics]:
+    """Parse and validate one form template; never raises for bad content."""
+    if not path.is_file():
+        return None, Diagnostics([Diagnostic(path, None, tr("帳票定義が見つかりません", "form template not found"))])
+    loaded, found = load_yaml(path)
+    if loaded is None:
+        return None, found
+    try:
+        return FormTemplate.model_validate(loaded.data, context={"page_size": _page_size(loaded.data)}), found
+    except ValidationError as exc:
+        found.extend(diagnostics_from_validation(exc, loaded))
+        return None, found
+
+
+def _page_size(data: object) -> tuple[float, float] | None:
+    """The page's extent in the file's unit, when readable, so zones can be checked where they stand."""
+    try:
+        if data.get("unit", "mm") == "relative":  # type: ignore[attr-defined]
+            return 1.0, 1.0
+        page = data["page"]  # type: ignore[index]
+        return float(page["width_mm"]), float(page["height_mm"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None

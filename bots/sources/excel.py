@@ -1,0 +1,23 @@
+"""Excel rows as a record source: the typed rows of one sheet under its header row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bots.adapters.excel_reader import read_records
+from bots.errors import InputFileError
+from bots.flow import expressions
+from bots.flow.model import ExcelRecords
+from bots.i18n import tr
+from bots.sources.base import OpenedSource
+
+
+def open_excel(spec: ExcelRecords, namespace: dict[str, Any], selectors_root: Path) -> OpenedSource:
+    """Open the workbook the flow names (``records.file``, an expression) and check its header."""
+    rendered = expressions.render(spec.file, namespace)
+    if rendered is None or str(rendered).strip() == "":
+        raise InputFileError(tr("入力ファイルが指定されていません", "no input file given"))
+    path = Path(str(rendered))
+    reader = read_records(path, sheet=spec.sheet, header_row=spec.header_row, columns=spec.columns)
+    return OpenedSource(path, list(reader.headers), reader.total, iter(reader))
