@@ -31,8 +31,11 @@ def parse_duration(value: Any) -> float:
 #: Seconds, written in YAML as ``5s``, ``500ms``, ``2m`` or a plain number.
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
-ErrorKind = Literal[
-    "timeout", "element_not_found", "target_system", "session_expired", "expectation", "input_record", "fail", "any"
+#: What ``retry: {on: [...]}`` may name: every kind a step can raise (``bots.errors.ErrorKind.retryable()``,
+#: kept equal by a unit test) and ``any``. A Literal so a misspelt kind gets a "did you mean" diagnostic.
+RetryOn = Literal[
+    "timeout", "element_not_found", "target_system", "session_expired", "expectation", "input_record", "fail",
+    "focus_lost", "screen_mismatch", "step", "any",
 ]
 
 
@@ -49,7 +52,7 @@ class RetryPolicy(FrozenModel):
     backoff: Duration = 1.0
     factor: float = Field(2.0, ge=1.0, le=10.0)
     max_backoff: Duration = 30.0
-    on: tuple[ErrorKind, ...] = ("timeout", "target_system", "element_not_found")
+    on: tuple[RetryOn, ...] = ("timeout", "target_system", "element_not_found")
 
     def delay_before(self, attempt: int) -> float:
         """Seconds to wait before ``attempt`` (2, 3, …)."""

@@ -2,7 +2,7 @@
 
 ``python desktop_tk.py STATE_JSON COMMANDS_TXT``. It writes the text of its entry fields and
 which window has the focus to STATE_JSON whenever they change, and obeys lines appended to
-COMMANDS_TXT (``show`` / ``hide`` the 完了 label, ``steal`` the focus into the other window,
+COMMANDS_TXT (``show`` / ``hide`` the 完了 label, ``steal`` the focus into the other window, ``return`` it,
 ``clear`` every field), so tests judge what arrived without trusting the bot's own read-back.
 """
 
@@ -87,6 +87,9 @@ def main(state_path: Path, commands: Path) -> None:
                 elif command == "steal":
                     other.focus_force()
                     field_c.focus_set()
+                elif command == "return":
+                    root.focus_force()
+                    field_a.focus_set()
                 elif command == "clear":
                     for entry in fields.values():
                         entry.delete(0, "end")

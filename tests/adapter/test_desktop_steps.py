@@ -72,6 +72,35 @@ def test_typing_is_refused_when_another_window_has_the_focus(project: Project, t
     assert (state["a"], state["b"], state["c"]) == ("", "", "")
 
 
+
+class _GiveFocusBackOnRetry(RunListener):
+    """The staff member clicks back into the entry window when the bot says it will retry."""
+
+    def __init__(self, tk: TkApp) -> None:
+        self.tk = tk
+        self.retries: list[dict[str, Any]] = []
+
+    def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        if kind == "retry":
+            self.retries.append(data)
+            self.tk.command("return")
+            self.tk.wait(lambda s: s["focus"] == "main")
+
+
+def test_retry_on_focus_lost_types_once_the_window_has_the_focus_again(
+        project: Project, tk_app: TkApp) -> None:  # noqa: F811
+    tk_app.command("steal")
+    tk_app.wait(lambda s: s["focus"] == "other")
+    staff = _GiveFocusBackOnRetry(tk_app)
+    outcome = run_text(project, HEADER.format(id="retry-focus") + """steps:
+  - desktop.type: {window: 入力, value: 二度目}
+    retry: {on: [focus_lost], attempts: 3, backoff: 50ms}
+""", extra=[staff])
+    assert outcome.record.status is Status.PASS, outcome.failed_steps()
+    assert [(r["attempt"], r["kind"]) for r in staff.retries] == [(2, "focus_lost")]
+    state = tk_app.wait(lambda s: s["a"] == "二度目")
+    assert (state["b"], state["c"]) == ("", "")  # keyed once, into the right field
+
 class _StealAfterFocus(RunListener):
     """Another window takes the focus right after the flow focused the entry window."""
 

@@ -508,3 +508,15 @@ def test_run_logs_go_to_kz_logs_not_the_project(tmp_project: Project) -> None:
     assert tmp_project.logs == tmp_project.root.parent / "logs"
     assert list((tmp_project.logs / "runs").glob("*/*"))
     assert not (tmp_project.root / "logs").exists()
+
+
+def test_retry_may_name_every_kind_a_step_can_raise_and_nothing_else() -> None:
+    from typing import get_args
+
+    from bots.errors import ErrorKind
+    from bots.spec.types import RetryOn, RetryPolicy
+
+    assert set(get_args(RetryOn)) == {str(kind) for kind in ErrorKind.retryable()} | {"any"}
+    assert RetryPolicy.model_validate({"on": ["focus_lost", "screen_mismatch"]}).matches("focus_lost")
+    with pytest.raises(ValueError):
+        RetryPolicy.model_validate({"on": ["interrupted"]})  # record-level: a step never raises it
