@@ -44,7 +44,7 @@ def launch(ctx: StepContext, p: LaunchParams) -> None:
 
     ``- desktop.launch: {command: "C:/CoreSys/client.exe", window: ログイン}``
     """
-    ctx.desktop(p.system).launch(p.command, p.cwd, p.window, ctx.timeout)
+    ctx.desktop(p.system).windows.launch(p.command, p.cwd, p.window, ctx.timeout)
 
 
 @action("desktop.wait_window", WaitWindowParams)
@@ -55,11 +55,11 @@ def wait_window(ctx: StepContext, p: WaitWindowParams) -> None:
     """
     session = ctx.desktop(p.system)
     if p.state == "gone":
-        session.wait_window_gone(p.window, ctx.timeout)
+        session.windows.wait_window_gone(p.window, ctx.timeout)
     elif p.focus:
-        session.focus(p.window, ctx.timeout)
+        session.windows.focus(p.window, ctx.timeout)
     else:
-        session.find_window(p.window, ctx.timeout)
+        session.windows.find_window(p.window, ctx.timeout)
 
 
 @action("desktop.focus", WindowParams)
@@ -68,18 +68,18 @@ def focus(ctx: StepContext, p: WindowParams) -> None:
 
     ``- desktop.focus: 入力画面``
     """
-    ctx.desktop(p.system).focus(p.window, ctx.timeout)
+    ctx.desktop(p.system).windows.focus(p.window, ctx.timeout)
 
 
 def _click(session: DesktopSession, target: str, timeout: float, button: str = "left", clicks: int = 1) -> Window:
     """Click an element, once its window is the one with the focus; returns that window."""
     try:
         window, rect = session.locate(target, timeout)
-        session.require_focus(window, timeout)
+        session.windows.require_focus(window, timeout)
     except KazagurumaError as exc:
         exc.action_taken = False  # nothing was clicked: a commit step did not submit
         raise
-    session.click(*rect.center, button=button, clicks=clicks)
+    session.keys.click(*rect.center, button=button, clicks=clicks)
     return window
 
 
@@ -90,7 +90,7 @@ def _field(ctx: StepContext, system: str | None, target: str | None, window: str
     session = ctx.desktop(system)
     if target is not None:
         _click(session, target, ctx.timeout)
-    return session, session.ensure_focus(window, ctx.timeout)
+    return session, session.windows.ensure_focus(window, ctx.timeout)
 
 
 @action("desktop.click", ClickParams)
@@ -110,8 +110,8 @@ def type_(ctx: StepContext, p: TypeParams) -> None:
     """
     session, window = _field(ctx, p.system, p.target, p.window)
     if p.clear:
-        session.clear_field(window)
-    session.type_text(window, as_text(p.value), ctx.timeout)
+        session.keys.clear_field(window)
+    session.keys.type_text(window, as_text(p.value), ctx.timeout)
 
 
 @action("desktop.hotkey", HotkeyParams)
@@ -121,7 +121,7 @@ def hotkey(ctx: StepContext, p: HotkeyParams) -> None:
     ``- desktop.hotkey: ctrl+s``
     """
     session = ctx.desktop(p.system)
-    session.hotkey(session.ensure_focus(p.window, ctx.timeout), p.keys)
+    session.keys.hotkey(session.windows.ensure_focus(p.window, ctx.timeout), p.keys)
 
 
 @action("desktop.press", PressParams)
@@ -131,7 +131,7 @@ def press(ctx: StepContext, p: PressParams) -> None:
     ``- desktop.press: {key: f9, window: 入力画面}``
     """
     session = ctx.desktop(p.system)
-    session.press(session.ensure_focus(p.window, ctx.timeout), p.key, p.times)
+    session.keys.press(session.windows.ensure_focus(p.window, ctx.timeout), p.key, p.times)
 
 
 def _extract(text: str, pattern: str | None, what: str) -> str:
@@ -153,7 +153,7 @@ def read_text(ctx: StepContext, p: ReadTextParams) -> None:
     session = ctx.desktop(p.system)
     if p.via == "clipboard":
         session, window = _field(ctx, p.system, p.target, p.window)
-        text = session.copy_field(window, p.select_all, p.copy_keys, ctx.timeout)
+        text = session.keys.copy_field(window, p.select_all, p.copy_keys, ctx.timeout)
     else:
         if p.target is None:
             raise ExpectationFailed(tr("OCR で読むには target を指定してください", "via: ocr needs a target"))
@@ -181,7 +181,7 @@ def screenshot(ctx: StepContext, p: ScreenshotParams) -> None:
     ``- desktop.screenshot: {name: 受付完了, window: 受付番号}``
     """
     session = ctx.desktop(p.system)
-    rect = session.find_window(p.window, ctx.timeout).rect if p.window else None
+    rect = session.windows.find_window(p.window, ctx.timeout).rect if p.window else None
     session.screenshot(ctx.run.info.folder / "screenshots" / f"{safe_name(str(p.name))}.png", rect)
 
 
@@ -193,7 +193,7 @@ def verify_field(ctx: StepContext, p: VerifyFieldParams) -> None:
     """
     session, window = _field(ctx, p.system, p.target, p.window)
     expected = as_text(p.value)
-    actual = session.copy_field(window, p.select_all, p.copy_keys, ctx.timeout)
+    actual = session.keys.copy_field(window, p.select_all, p.copy_keys, ctx.timeout)
     if actual != expected:
         raise ExpectationFailed(tr("{t} の入力内容が違います: 期待 {e!r}、実際 {a!r}", "{t} holds {a!r}, expected {e!r}",
                                    t=p.target or tr("入力欄", "the field"), e=expected, a=actual))

@@ -7,8 +7,9 @@ the winner is remembered per element and a fallback win is reported as selector 
 
 Safety: pyautogui's fail-safe stays on; every mouse or keyboard action first checks that
 the expected window has the keyboard focus, and refuses (:class:`FocusLost`, nothing sent)
-otherwise. Windows, focus and applications: :mod:`bots.adapters.desktop_focus`; keyboard and
-clipboard: :mod:`bots.adapters.desktop_input`.
+otherwise. The session is composed of its parts: ``windows`` (:mod:`bots.adapters.desktop_focus`:
+find, focus, the focus check, applications) and ``keys`` (:mod:`bots.adapters.desktop_input`:
+mouse, keyboard, clipboard); the elements of the selector map are resolved here.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from PIL import Image, ImageGrab
 
 from bots.adapters.desktop_errors import edge
 from bots.adapters.desktop_focus import FOCUS_GRACE_S, DesktopWindows
-from bots.adapters.desktop_input import key_names
+from bots.adapters.desktop_input import DesktopInput, key_names
 from bots.adapters.screen_match import best_match, load_template, to_gray
 from bots.adapters.screen_text import find_text, read_text
 from bots.errors import (
@@ -50,10 +51,15 @@ def grab(rect: Rect | None = None) -> Image.Image:
     return ImageGrab.grab(bbox=box).convert("RGB")
 
 
-class DesktopSession(DesktopWindows):
+class DesktopSession:
+    """One desktop target system for the length of a run: its windows, keyboard and elements."""
+
     def __init__(self, name: str, selector_map: SelectorMap | None, map_file: Path, notify: Notify,
                  halt: threading.Event | None = None, platform: DesktopPlatform | None = None) -> None:
-        super().__init__(platform or current_platform(), selector_map, halt)
+        self.platform = platform or current_platform()
+        self.selector_map = selector_map
+        self.keys = DesktopInput(self.platform)
+        self.windows = DesktopWindows(self.platform, selector_map, halt, self.check_screen)
         self.name = name
         self.map_file = map_file
         self.folder = map_file.parent  #: image paths are relative to it
@@ -86,7 +92,7 @@ class DesktopSession(DesktopWindows):
         """Raise at once if one of the system's error windows is shown (validation, system error)."""
         indicators = [i for i in (self.selector_map.error_indicators if self.selector_map else []) if i.window]
         for indicator in indicators:
-            shown = self._matching(str(indicator.window))
+            shown = self.windows.matching(str(indicator.window))
             if shown:
                 error = indicator_error(indicator, self._indicator_text(indicator, shown[-1]))
                 if indicator.dismiss:
@@ -98,8 +104,8 @@ class DesktopSession(DesktopWindows):
         try:
             with edge(tr("エラー表示を閉じる", "dismiss error window")):
                 self.platform.focus(window.id)
-            self.wait(lambda: self.platform.active_window() == window.id, FOCUS_GRACE_S, "focus")
-            self.send(window, [key_names(key)])
+            self.windows.wait(lambda: self.platform.active_window() == window.id, FOCUS_GRACE_S, "focus")
+            self.keys.send(window, [key_names(key)])
         except KazagurumaError as exc:
             self._notify("dismiss_failed", tr("エラー表示「{t}」を閉じられません: {e}", "cannot dismiss {t!r}: {e}",
                                               t=window.title, e=exc), {"system": self.name})
@@ -115,6 +121,7 @@ class DesktopSession(DesktopWindows):
         return " / ".join(t for t in texts if t) or indicator.name
 
     def candidates(self, ref: str) -> tuple[str | None, list[Candidate]]:
+        """The element's screen window pattern and its candidates in the map's order."""
         if self.selector_map is None or not self.selector_map.has(ref):
             raise FlowError(tr("セレクタ定義 {s} に要素 {t} がありません", "selector map {s} has no element {t}",
                                s=self.name, t=ref))
@@ -122,13 +129,14 @@ class DesktopSession(DesktopWindows):
         return screen.window, self.selector_map.element(ref)
 
     def screen_window(self, ref: str, timeout: float) -> Window:
+        """The window an element lives in: its screen's ``window:``, else the focused one."""
         pattern, _ = self.candidates(ref)
         if pattern is not None:
-            return self.find_window(pattern, timeout)
-        if self.expected is None:
+            return self.windows.find_window(pattern, timeout)
+        if self.windows.expected is None:
             raise FlowError(tr("画面 {s} に window がなく、フォーカス中のウィンドウもありません",
                                "screen of {s} names no window and none is focused", s=ref))
-        return self.expected
+        return self.windows.expected
 
     def locate(self, ref: str, timeout: float, lang: str = "jpn") -> tuple[Window, Rect]:
         """The element's window and its rectangle on the screen (waits until it shows)."""
@@ -140,7 +148,7 @@ class DesktopSession(DesktopWindows):
             order.insert(0, order.pop(self._chosen[ref]))
 
         def probe() -> tuple[Window, Rect]:
-            current = self.find_window(pattern, 0) if pattern is not None else window  # it may have moved
+            current = self.windows.find_window(pattern, 0) if pattern is not None else window  # it may have moved
             shot: Image.Image | None = None
             for index in order:
                 candidate = candidates[index]
@@ -154,7 +162,7 @@ class DesktopSession(DesktopWindows):
             raise ElementNotFound(tr("画面上に {r} が見つかりません（{c}）", "{r} not found on the screen ({c})", r=ref,
                                      c=", ".join(describe(c) for c in candidates)))
 
-        return self.wait(probe, timeout, ref)
+        return self.windows.wait(probe, timeout, ref)
 
     def read_region(self, ref: str, timeout: float, lang: str) -> str:
         """OCR of the element's rectangle (a ``region:`` candidate, usually)."""
@@ -171,12 +179,18 @@ class DesktopSession(DesktopWindows):
                 return True
             return False
 
-        self.wait(gone, timeout, tr("{r} が消えるのを待機", "wait for {r} to go", r=ref))
+        self.windows.wait(gone, timeout, tr("{r} が消えるのを待機", "wait for {r} to go", r=ref))
 
     def screenshot(self, path: Path, rect: Rect | None = None) -> Path:
+        """Save the screen (or a window's rectangle) as PNG evidence of a step."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._grab(rect).save(path)
         return path
+
+    def close(self) -> None:
+        """Close the applications this session started and hand the clipboard back for good."""
+        self.windows.close()
+        self.keys.release_clipboard()
 
     def _grab(self, rect: Rect | None) -> Image.Image:
         with edge(tr("画面の取得", "screen capture")):
@@ -210,6 +224,7 @@ class DesktopSession(DesktopWindows):
                          {"system": self.name, "element": ref, "candidate": index + 1})
 
 def indicator_error(indicator: ErrorIndicator, text: str) -> KazagurumaError:
+    """The error an error window stands for: bad input, an expired session or a system error."""
     if indicator.kind == "validation":
         refused = InputRecordError(tr("対象システムの入力エラー: {t}", "rejected by the target system: {t}", t=text))
         refused.nothing_saved = indicator.nothing_saved
@@ -222,6 +237,7 @@ def indicator_error(indicator: ErrorIndicator, text: str) -> KazagurumaError:
 
 
 def describe(c: Candidate) -> str:
+    """A candidate as the selector map writes it, for drift and not-found messages."""
     if c.image is not None:
         return f"image={c.image!r}"
     if c.point is not None:

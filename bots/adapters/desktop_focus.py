@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from bots.adapters.desktop_errors import edge
-from bots.adapters.desktop_input import DesktopInput
 from bots.errors import (
     ApplicationStartError,
     FlowError,
@@ -32,17 +31,23 @@ T = TypeVar("T")
 #: Focus may take a moment to arrive after a window opens; longer than this is "lost".
 FOCUS_GRACE_S = 2.0
 
-class DesktopWindows(DesktopInput):
+class DesktopWindows:
+    """The windows of one desktop system: which one the keyboard steps expect, and the
+    applications this session started (closed with it).
+
+    ``check_screen`` is called whenever a wait misses, so an error window of the system
+    (given by the session, which knows the selector map's error indicators) ends the wait
+    with its own message instead of a timeout.
+    """
+
     def __init__(self, platform: DesktopPlatform, selector_map: SelectorMap | None,
-                 halt: threading.Event | None) -> None:
-        super().__init__(platform)
+                 halt: threading.Event | None, check_screen: Callable[[], None] | None = None) -> None:
+        self.platform = platform
         self.selector_map = selector_map
         self.halt = halt or threading.Event()
+        self.check_screen = check_screen or (lambda: None)
         self.processes: list[subprocess.Popen[bytes]] = []
         self.expected: Window | None = None
-
-    def check_screen(self) -> None:
-        """Raise if an error window of the system is shown (see DesktopSession)."""
 
     # -- waiting -----------------------------------------------------------------------------
 
@@ -69,15 +74,17 @@ class DesktopWindows(DesktopInput):
                                s=spec, e=exc)) from exc
         return spec
 
-    def _matching(self, spec: str) -> list[Window]:
+    def matching(self, spec: str) -> list[Window]:
+        """Windows whose title matches ``spec`` now (no wait), the focused one last."""
         with edge(tr("ウィンドウ一覧", "list windows")):
             found = find_windows(self.platform, self.window_pattern(spec))
             active = self.platform.active_window()
         return sorted(found, key=lambda w: w.id == active)  # the focused one last (preferred)
 
     def find_window(self, spec: str, timeout: float) -> Window:
+        """Wait for a window matching ``spec``; an error window of the system ends the wait."""
         def probe() -> Window:
-            found = self._matching(spec)
+            found = self.matching(spec)
             if not found:
                 self.check_screen()
                 raise WindowNotFound(tr("ウィンドウ「{s}」が見つかりません", "no window titled {s!r}", s=spec))
@@ -86,7 +93,8 @@ class DesktopWindows(DesktopInput):
         return self.wait(probe, timeout, tr("ウィンドウ待ち", "wait for window"))
 
     def wait_window_gone(self, spec: str, timeout: float) -> None:
-        self.wait(lambda: not self._matching(spec), timeout,
+        """Wait until no window matches ``spec`` (a dialog closed, the application ended)."""
+        self.wait(lambda: not self.matching(spec), timeout,
                   tr("ウィンドウ「{s}」が閉じるのを待機", "wait for window {s!r} to close", s=spec))
 
     def focus(self, spec: str, timeout: float) -> Window:
@@ -143,6 +151,8 @@ class DesktopWindows(DesktopInput):
     # -- applications ------------------------------------------------------------------------
 
     def launch(self, command: str | list[str], cwd: str | None, window: str | None, timeout: float) -> None:
+        """Start an application and, given its ``window``, wait for it and focus it. An exit
+        before the window shows is reported at once with its code, not after the timeout."""
         args = shlex.split(command, posix=sys.platform != "win32") if isinstance(command, str) else list(command)
         if args and args[0] in ("python", "python3", "py"):
             args[0] = sys.executable  # the runner's own interpreter (the venv), portably
@@ -160,7 +170,7 @@ class DesktopWindows(DesktopInput):
             code = process.poll()
             if code is not None:
                 return code  # exited: no window will come
-            found = self._matching(window)
+            found = self.matching(window)
             return found[-1] if found else None
 
         try:
@@ -176,7 +186,7 @@ class DesktopWindows(DesktopInput):
         self.focus(window, timeout)
 
     def close(self) -> None:
-        """Close what this session started and hand the clipboard back for good."""
+        """Close what this session started (terminate, then kill after 3 s)."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
@@ -186,5 +196,4 @@ class DesktopWindows(DesktopInput):
                     process.kill()
                     process.wait(3.0)
         self.processes.clear()
-        self.release_clipboard()
         self.expected = None

@@ -56,12 +56,16 @@ def key_names(keys: str | list[str]) -> list[str]:
 
 
 class DesktopInput:
+    """Mouse, keyboard and clipboard of one session. Keys go only into a window that has the
+    focus; whatever staff had on the clipboard is given back after every paste or copy."""
+
     def __init__(self, platform: DesktopPlatform) -> None:
         self.platform = platform
         self._staff: str | None = None  #: what staff had on the clipboard
         self._ours: str | None = None  #: what this session last put there
 
     def click(self, x: int, y: int, *, button: str = "left", clicks: int = 1) -> None:
+        """Click at a screen point, unless staff threw the mouse into a corner (fail-safe)."""
         with edge(tr("クリック", "click")):
             gui().failSafeCheck()  # staff threw the mouse into a corner: stop before moving it
             self.platform.click(x, y, button, clicks)
@@ -76,9 +80,11 @@ class DesktopInput:
                                "window {t!r} lost the focus just before the keys; nothing was sent", t=window.title))
 
     def press(self, window: Window, key: str, times: int = 1) -> None:
+        """One key, ``times`` times, into the focused ``window``."""
         self.send(window, [key_names(key)] * times)
 
     def hotkey(self, window: Window, keys: str | list[str]) -> None:
+        """A key combination (``ctrl+s``) pressed together into the focused ``window``."""
         self.send(window, [key_names(keys)])
 
     def type_text(self, window: Window, text: str, timeout: float) -> None:
@@ -107,6 +113,7 @@ class DesktopInput:
             self._ours = self._staff
 
     def paste(self, window: Window, text: str, timeout: float) -> None:
+        """Japanese and other non-keyable text: through the clipboard, staff's text restored."""
         self._remember_staff()
         with edge(tr("貼り付け", "paste")):
             self.platform.clipboard_set(text)
