@@ -37,7 +37,7 @@ COPY_TIMEOUT_S = 0.6
 def gui() -> ModuleType:
     """pyautogui, imported on first use (it connects to the display at import time)."""
     with edge(tr("pyautogui の初期化", "pyautogui start-up")):
-        import pyautogui
+        import pyautogui  # lazy: see the docstring
     pyautogui.FAILSAFE = True  # staff can stop a runaway bot by throwing the mouse into a corner
     pyautogui.PAUSE = 0  # the library default sleeps 0.1 s after every call
     module: ModuleType = pyautogui

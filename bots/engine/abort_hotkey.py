@@ -61,7 +61,7 @@ def _listener(text: str, on_press: Callable[[], None]) -> Any:
         from bots.platform.x11_hotkey import X11HotKey  # X11 only: python-xlib is not on Windows
 
         return X11HotKey(text, on_press)
-    from pynput import keyboard
+    from pynput import keyboard  # lazy: pynput picks its backend (and needs a display) at import
 
     class Started(keyboard.GlobalHotKeys):  # type: ignore[misc]
         def start(self) -> None:

@@ -132,7 +132,7 @@ class WindowsDesktop:
 
     def send_keys(self, window_id: int, combos: list[list[str]]) -> bool:
         """Checked right before SendInput (Windows has no server grab to make it atomic)."""
-        import pyautogui
+        import pyautogui  # lazy: it connects to the display at import time
 
         if self.active_window() != window_id:
             return False
@@ -141,7 +141,8 @@ class WindowsDesktop:
         return True
 
     def click(self, x: int, y: int, button: str, clicks: int) -> None:
-        import pyautogui
+        """A mouse click at a screen point (pyautogui's SendInput)."""
+        import pyautogui  # lazy: it connects to the display at import time
 
         pyautogui.click(x, y, clicks=clicks, button=button)
 

@@ -6,6 +6,7 @@ stopping at the first one, so a flow author fixes a file in one pass.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -52,7 +53,6 @@ class Diagnostic:
 
 def _display_width(text: str) -> int:
     """Terminal columns: East Asian wide characters take two."""
-    import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
