@@ -142,18 +142,26 @@ class StepError(KazagurumaError):
 
 
 class ElementNotFound(StepError):
+    """No candidate of a selector found the element in time (the screen changed or never came)."""
+
     kind = ErrorKind.ELEMENT_NOT_FOUND
 
 
 class StepTimeout(StepError):
+    """A step ran out of time waiting for the target system."""
+
     kind = ErrorKind.TIMEOUT
 
 
 class TargetSystemError(StepError):
+    """The target system failed or refused (error page, maintenance, the application not running)."""
+
     kind = ErrorKind.TARGET_SYSTEM
 
 
 class SessionExpired(TargetSystemError):
+    """The target system logged us out; ``on_session_expired`` may log in again and retry the record."""
+
     kind = ErrorKind.SESSION_EXPIRED
 
 
@@ -179,10 +187,14 @@ class ScreenMismatch(StepError):
 
 
 class ExpectationFailed(StepError):
+    """An expected text or value was not shown: the screen is not in the state the flow assumes."""
+
     kind = ErrorKind.EXPECTATION
 
 
 class FlowFailed(StepError):
+    """The flow's own ``control.fail`` step failed the record on purpose."""
+
     kind = ErrorKind.FAIL
 
 
@@ -195,10 +207,14 @@ class RunHalted(BaseException):  # noqa: N818 - a control signal like KeyboardIn
 
 
 class RunAborted(KazagurumaError):
+    """The run stopped as a whole: too many failures, or a stop that could not finish cleanly."""
+
     exit_code = ExitCode.ABORTED
 
 
 class FrameworkError(KazagurumaError):
+    """Kazaguruma's own bug or broken invariant, never the user's input: please report it."""
+
     exit_code = ExitCode.ABORTED
 
 

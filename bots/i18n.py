@@ -14,11 +14,13 @@ _current: Language | None = None
 
 
 def set_language(language: str | None) -> None:
+    """Fix the language for this process (``--lang``): ``en…`` is English, else Japanese; None unsets."""
     global _current
     _current = "en" if (language or "").lower().startswith("en") else ("ja" if language else None)
 
 
 def language() -> Language:
+    """The language now: the one set, else ``KZ_LANG`` read on each call (it may be set after import)."""
     if _current is not None:
         return _current
     return "en" if os.environ.get("KZ_LANG", "ja").lower().startswith("en") else "ja"

@@ -164,6 +164,7 @@ class Masker:
 
     @property
     def sensitive_fields(self) -> frozenset[str]:
+        """The names whose values are masked wholly, NFKC-normalised."""
         return self._fields
 
     def add_secret(self, value: str) -> bool:
@@ -184,6 +185,7 @@ class Masker:
         return True
 
     def is_sensitive(self, field: object) -> bool:
+        """Whether values under ``field`` are masked wholly; names match after NFKC (Excel headers)."""
         return isinstance(field, str) and _field_key(field) in self._fields
 
     def text(self, s: str) -> str:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 class Clock(Protocol):
     """Where "now" comes from (the scheduler and the journal stamp times with it)."""
 
-    def now(self) -> dt.datetime: ...
+    def now(self) -> dt.datetime:
+        """The current time, timezone-aware."""
 
 
 class SystemClock:
@@ -38,17 +39,21 @@ class SystemClock:
 class BrowserPort(Protocol):
     """One target web system's browser session (``bots.adapters.browser.BrowserSession``)."""
 
-    def goto(self, url: str, timeout_ms: float) -> None: ...
+    def goto(self, url: str, timeout_ms: float) -> None:
+        """Open ``url``, waiting at most ``timeout_ms``."""
 
-    def screenshot(self, path: Path) -> Path: ...
+    def screenshot(self, path: Path) -> Path:
+        """Save the page, personal data masked, to ``path``; return the path."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End the session and its browser context."""
 
 
 class DesktopPort(Protocol):
     """One target desktop system's session (``bots.adapters.desktop.DesktopSession``)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End the session: close the applications it started, give the clipboard back."""
 
 
 class WorkbookReader(Protocol):
@@ -57,13 +62,15 @@ class WorkbookReader(Protocol):
     headers: list[str]
     total: int | None
 
-    def __iter__(self) -> Iterator[SourceRecord]: ...
+    def __iter__(self) -> Iterator[SourceRecord]:
+        """The sheet's rows as typed records, in sheet order."""
 
 
 class FormReader(Protocol):
     """Reads scanned forms against a template (``bots.ocr.pipeline.read_forms``)."""
 
-    def __call__(self, files: list[Path], template: Any) -> Iterator[Any]: ...
+    def __call__(self, files: list[Path], template: Any) -> Iterator[Any]:
+        """Read ``files`` against ``template``: one result per form, in file order."""
 
 
 class RecordSource(Protocol):
@@ -77,7 +84,8 @@ class RecordSource(Protocol):
     files: tuple[Path, ...]
 
     @property
-    def records(self) -> Iterator[SourceRecord]: ...
+    def records(self) -> Iterator[SourceRecord]:
+        """The records in input order; a record that cannot be used carries the reason."""
 
     def finished(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Notices once the records are exhausted (e.g. where the review workbook went)."""
@@ -89,15 +97,20 @@ class JournalStore(Protocol):
 
     def mark(self, journal_id: str, run_id: str, index: int, state: JournalState, *, key: str,
              outputs: dict[str, Any] | None = None, error: str | None = None, error_kind: str | None = None,
-             retryable: bool = False) -> None: ...
+             retryable: bool = False) -> None:
+        """Move one record of a job to ``state``, durably, before the engine goes on."""
 
-    def entries(self, journal_id: str) -> dict[int, JournalEntry]: ...
+    def entries(self, journal_id: str) -> dict[int, JournalEntry]:
+        """Where each record of a job stands, by record index."""
 
-    def find_interrupted(self, flow_id: str, input_sha256: str | None) -> InterruptedRun | None: ...
+    def find_interrupted(self, flow_id: str, input_sha256: str | None) -> InterruptedRun | None:
+        """The latest run of this flow on this input that left records unsettled."""
 
-    def interrupted_run(self, run_id: str) -> InterruptedRun | None: ...
+    def interrupted_run(self, run_id: str) -> InterruptedRun | None:
+        """``run_id`` if it can be resumed: it stopped early and no later run took over."""
 
-    def mark_interrupted(self, run_id: str) -> None: ...
+    def mark_interrupted(self, run_id: str) -> None:
+        """Record a run that died while running as ``interrupted`` once a resume takes over."""
 
 
 #: Makes a run's listeners once its identity is known (the run folder, the flow, the user).
@@ -110,4 +123,5 @@ class Executor(Protocol):
     """Runs a :class:`bots.engine.request.RunRequest`: in this process today, on a worker later."""
 
     def run(self, request: Any, *, listeners: ListenerFactory | None = None,
-            stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult: ...
+            stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult:
+        """Run one request to its end and return the result; an invalid flow or input raises first."""

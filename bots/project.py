@@ -1,6 +1,7 @@
 """Where a Kazaguruma installation keeps its flows, selector maps, schedules and logs.
 
-The root is ``KZ_HOME`` when set, else the current folder; paths are pathlib throughout so
+The root is ``KZ_HOME`` when set, else the nearest folder from the current one upwards that holds
+``flows/`` and ``selectors/`` (see :meth:`Project.discover`); paths are pathlib throughout so
 non-ASCII folder names (``C:/Users/山田/…``) work on Windows as on Linux.
 """
 
@@ -13,10 +14,14 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Project:
+    """An installation's root folder and the standard places under it; every path is derived from here."""
+
     root: Path
 
     @classmethod
     def discover(cls, start: Path | None = None) -> Project:
+        """``KZ_HOME`` if set, else the nearest folder from ``start`` (the current one) upwards that
+        holds ``flows/`` and ``selectors/``, so commands work from a sub-folder; else ``start``."""
         if env := os.environ.get("KZ_HOME"):
             return cls(Path(env).resolve())
         here = (start or Path.cwd()).resolve()
@@ -27,18 +32,22 @@ class Project:
 
     @property
     def flows(self) -> Path:
+        """Where the flow files live."""
         return self.root / "flows"
 
     @property
     def selectors(self) -> Path:
+        """Where the selector maps and form templates live."""
         return self.root / "selectors"
 
     @property
     def schedules(self) -> Path:
+        """Where the schedule files live (one job per file)."""
         return self.root / "schedules"
 
     @property
     def logs(self) -> Path:
+        """Where runs, the run store and the ledgers go: ``KZ_LOGS`` if set (e.g. another disk)."""
         return Path(os.environ["KZ_LOGS"]) if os.environ.get("KZ_LOGS") else self.root / "logs"
 
     def relative(self, path: Path) -> Path:

@@ -24,6 +24,8 @@ from bots.i18n import tr
 
 @dataclass(frozen=True, slots=True)
 class Archived:
+    """One daily file archived: the ``.gz`` and what was verified of it before the original went."""
+
     path: Path
     source_bytes: int
     sha256: str

@@ -79,6 +79,8 @@ GENESIS_HEAD: Final = Head(0, GENESIS)
 
 @dataclass(frozen=True, slots=True)
 class Entry:
+    """One stored ledger entry, as read back: its body fields plus the ``hash`` and ``mac`` over them."""
+
     seq: int
     ts: str
     type: str
@@ -91,6 +93,7 @@ class Entry:
 
     @property
     def head(self) -> Head:
+        """This entry as a chain head (what the next entry's ``prev`` and the run store refer to)."""
         return Head(self.seq, self.hash)
 
 
@@ -112,6 +115,7 @@ class Flaw(StrEnum):
     UNREADABLE = "unreadable"
 
     def message(self, **values: object) -> str:
+        """The flaw in the UI language, with ``values`` (``detail``, ``expected``, ``found``) filled in."""
         ja, en = _MESSAGES[self]
         return tr(ja, en, **values)
 
@@ -225,5 +229,6 @@ def parse_line(raw: bytes) -> dict[str, Any] | None:
 
 
 def to_entry(obj: Mapping[str, Any]) -> Entry:
+    """An :class:`Entry` from a parsed line; the caller has checked it (see :meth:`Sealer.check`)."""
     return Entry(obj["seq"], obj["ts"], obj["type"], obj["actor"], obj["run_id"], obj["data"], obj["prev"],
                  obj["hash"], obj.get("mac"))

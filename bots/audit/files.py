@@ -24,19 +24,24 @@ READ_ERRORS: Final = (OSError, EOFError, zlib.error)
 
 @dataclass(frozen=True, slots=True)
 class DayFile:
+    """One day's ledger file; the day comes from the name, since that is what orders the chain."""
+
     day: date
     path: Path
 
     @property
     def archived(self) -> bool:
+        """Whether this is the gzipped copy (read transparently by :func:`open_lines`)."""
         return self.path.suffix == ".gz"
 
 
 def day_path(folder: Path, day: date) -> Path:
+    """The plain file a writer appends to for ``day`` (the writer's local date)."""
     return folder / f"ledger-{day.isoformat()}.jsonl"
 
 
 def gz_path(path: Path) -> Path:
+    """Where the archived copy of ``path`` goes: the same name plus ``.gz``, so it still sorts by day."""
     return path.with_name(path.name + ".gz")
 
 
@@ -65,6 +70,7 @@ def open_lines(path: Path, *, gz: bool | None = None) -> Iterator[io.BufferedIOB
 
 
 def read_all(path: Path) -> bytes:
+    """A whole file's content (uncompressed for ``.gz``): for archived files, which have no tail to seek."""
     with open_lines(path) as stream:
         return stream.read()
 

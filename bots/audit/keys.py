@@ -13,6 +13,7 @@ _HEX = re.compile(r"^(?:[0-9a-fA-F]{2}){16,}$")
 
 
 def audit_key(environ: dict[str, str] | None = None) -> bytes | None:
+    """The key from ``KZ_AUDIT_KEY``, or None (hash chain only); 32+ hex digits are decoded, else UTF-8."""
     value = (environ if environ is not None else os.environ).get("KZ_AUDIT_KEY", "").strip()
     if not value:
         return None

@@ -40,6 +40,8 @@ _LEDGER_NOTICES = frozenset({"selector_drift", "resumed", "fresh_start", "verifi
 
 
 class AuditListener(RunListener):
+    """Writes a run to the audit ledger; ``required``, so a run stops rather than key without evidence."""
+
     required = True
 
     def __init__(self, writer: LedgerWriter, folder_id: str, store: RunStore | None, info: RunInfo) -> None:
@@ -53,6 +55,7 @@ class AuditListener(RunListener):
         self.writer.append(type, self.actor, self.run_id or None, data)
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
+        """Record which flow (version and hash) ran, who started it and how."""
         self.run_id = run.run_id
         flow = info.flow
         self._append("run_started", {
@@ -60,9 +63,11 @@ class AuditListener(RunListener):
             "owner": flow.owner, "trigger": info.trigger, "host": info.host, "dry_run": info.dry_run})
 
     def records_counted(self, total: int | None) -> None:
+        """Record that the input was opened and how many records it holds."""
         self._append("input_opened", {"total": total})
 
     def record_finished(self, record: RecordResult) -> None:
+        """Record a keyed, failed, review or carried record; skipped and unrun ones keyed nothing."""
         event = _RECORD_EVENTS.get(record.status)
         if event is None:
             return
@@ -73,12 +78,14 @@ class AuditListener(RunListener):
         self._append(event, details)
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        """Record the notices an auditor must trace (drift, resume decisions) and ``audit`` steps."""
         if kind in _LEDGER_NOTICES:  # decisions an auditor must be able to trace
             self._append(kind, {"message": message, **data})
         elif kind == "audit":
             self._append(str(data.get("type", "event")), {"step": data.get("step")})
 
     def run_finished(self, run: RunResult) -> None:
+        """Record the outcome, syncs, and stores the head so truncation is detectable later."""
         self._append("run_finished", {
             "status": run.status.value, "error": run.error, "exit_code": int(run.exit_code),
             "counts": {s.name: run.count(s) for s in Status}})

@@ -56,6 +56,7 @@ class FileLock:
         os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
 
     def release(self) -> None:
+        """Give the lock up; a no-op once released, so cleanup paths may call it freely."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
@@ -66,6 +67,7 @@ class FileLock:
 
     @property
     def held(self) -> bool:
+        """Whether this object still holds the lock (False once released)."""
         return self._fd is not None
 
 

@@ -22,6 +22,7 @@ from bots.store.store import RunStore
 
 
 def audit_root(logs: Path) -> Path:
+    """The folder under which every ledger folder lives (``main`` and one per extra writer process)."""
     return logs / "audit"
 
 
@@ -55,10 +56,12 @@ class FolderCheck:
 
     @property
     def ok(self) -> bool:
+        """Whether the folder verified and matched its recorded head."""
         return self.problem is None
 
     @property
     def message(self) -> str:
+        """One line for the console: the problem where it is, or the verify summary."""
         if self.problem is not None:
             return str(self.problem)
         return self.report.message if self.report is not None else ""
@@ -86,26 +89,32 @@ class Integrity:
 
     @property
     def found(self) -> bool:
+        """Whether there was any ledger to check: an empty audit root must not pass as intact."""
         return bool(self.folders)
 
     @property
     def ok(self) -> bool:
+        """Intact only if something was checked and every folder passed."""
         return self.found and all(check.ok for check in self.folders)
 
     @property
     def files(self) -> int:
+        """How many daily files were verified, over every folder."""
         return sum(len(c.report.files) for c in self.folders if c.report is not None)
 
     @property
     def entries(self) -> int:
+        """How many entries were verified, over every folder."""
         return sum(c.report.entries for c in self.folders if c.report is not None)
 
     @property
     def first_problem(self) -> FolderCheck | None:
+        """The first folder that failed, or None when all passed."""
         return next((c for c in self.folders if not c.ok), None)
 
     @property
     def summary(self) -> str:
+        """The verdict in one phrase, as the report and the console headline show it."""
         if not self.found:
             return tr("検査する監査台帳が見つかりません", "no audit ledger found to verify")
         if self.ok:
@@ -150,6 +159,8 @@ def check_integrity(target: Path, *, key: bytes | None, heads: dict[str, Head] |
 
 @dataclass(frozen=True)
 class LedgerEvent:
+    """One ledger entry as the auditor reads it: which folder, when (local time), what and whose."""
+
     folder_id: str
     seq: int
     ts: dt.datetime

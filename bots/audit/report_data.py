@@ -28,6 +28,8 @@ from bots.store.store import RunStore
 
 @dataclass(frozen=True)
 class ReportData:
+    """Everything one audit report shows, gathered once so HTML and xlsx cannot disagree."""
+
     date_from: dt.date
     date_to: dt.date
     generated_at: dt.datetime
@@ -39,26 +41,32 @@ class ReportData:
 
     @property
     def records(self) -> list[RecordRow]:
+        """Every record of every run in the period, in run order."""
         return [record for run in self.runs for record in run.records]
 
     @property
     def runs_by_id(self) -> dict[str, RunRow]:
+        """The period's runs by id, to put run and flow beside each record."""
         return {run.run_id: run for run in self.runs}
 
     @property
     def flows_by_run(self) -> dict[str, str]:
+        """Flow id by run id, to name the flow of a drift entry (the ledger keeps only run ids)."""
         return {run.run_id: run.flow_id for run in self.runs}
 
     @property
     def period(self) -> str:
+        """The period as the report's header shows it."""
         return f"{self.date_from.isoformat()} ～ {self.date_to.isoformat()}"
 
 
 def title() -> str:
+    """The report's title, shared by both formats (and the workbook's properties)."""
     return tr("Kazaguruma 監査報告書", "Kazaguruma audit report")
 
 
 def masking_note() -> str:
+    """What an auditor must know about masked values before reading the report."""
     return tr(
         "この報告書の内容は記録時点でマスク済みのデータから作成しています。マイナンバーは下 4 桁だけを残して"
         "「********1234」のように、フローで機微と指定された項目も下 4 桁だけを残して表示します（生年月日などの日付は"

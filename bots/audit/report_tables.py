@@ -32,6 +32,7 @@ class Grid:
     tones: list[str] = field(default_factory=list)
 
     def add(self, row: Iterable[Cell], tone: str = "") -> None:
+        """Append a row with its tone (how renderers colour it)."""
         self.rows.append(tuple(row))
         self.tones.append(tone)
 
@@ -56,10 +57,12 @@ def cell_class(cell: Cell) -> str:
 
 
 def masked(text: str | None) -> str | None:
+    """Mask free text once more with the default masker (see the module docstring)."""
     return DEFAULT_MASKER.text(text) if text else text
 
 
 def run_status_label(status: str) -> str:
+    """A run status in words staff understand; unknown statuses pass through unchanged."""
     labels = {"running": tr("実行中", "running"), "completed": tr("完了", "completed"),
               "stopped": tr("停止", "stopped"), "aborted": tr("中断", "aborted"),
               "invalid": tr("不正（未実行）", "invalid (not run)"),
@@ -68,25 +71,30 @@ def run_status_label(status: str) -> str:
 
 
 def trigger_label(trigger: str) -> str:
+    """How a run was started, in words; unknown triggers pass through unchanged."""
     labels = {"manual": tr("手動", "manual"), "tray": tr("トレイ", "tray"), "schedule": tr("スケジュール", "schedule")}
     return labels.get(trigger, trigger)
 
 
 def status_tone(status: Status | str) -> str:
+    """The row tone for a record or run status; ``""`` when nothing needs attention drawn."""
     return {Status.PASS: "ok", Status.FAIL: "fail", Status.REVIEW: "review", Status.NOT_RUN: "warn",
             "completed": "ok", "aborted": "fail", "invalid": "fail", "stopped": "warn",
             "running": "warn", "interrupted": "fail"}.get(status, "")
 
 
 def outputs_text(outputs: Mapping[str, Any]) -> str:
+    """A record's outputs in one cell, masked, leaving out empty ones."""
     return ", ".join(f"{name}: {masked(str(value))}" for name, value in outputs.items() if value not in (None, ""))
 
 
 def run_state(run: RunRow) -> str:
+    """A run's status in words, marking dry runs so they are not mistaken for keying."""
     return run_status_label(run.status) + (tr("（リハーサル）", " (dry run)") if run.dry_run else "")
 
 
 def runs_grid(runs: Iterable[RunRow]) -> Grid:
+    """The run list: one row per run with who, when, how it ended and its record counts."""
     grid = Grid((tr("実行ID", "run id"), tr("フロー", "flow"), tr("版", "version"), tr("起動", "trigger"),
                  tr("利用者", "user"), tr("端末", "host"), tr("開始", "started"), tr("終了", "finished"),
                  tr("状態", "status"), tr("成功", "passed"), tr("失敗", "failed"), tr("要確認", "review"),
@@ -136,6 +144,7 @@ def records_grid(records: Iterable[RecordRow], runs: Mapping[str, RunRow] | None
 
 
 def failures_grid(runs: Iterable[RunRow]) -> Grid:
+    """Every failed or review record of the runs: what staff must follow up."""
     grid = Grid((tr("実行ID", "run id"), tr("フロー", "flow"), tr("行", "row"), tr("キー", "key"),
                  tr("状態", "status"), tr("エラー", "error"), tr("種別", "kind"), tr("画面の記録", "screenshot")))
     for run in runs:
@@ -161,6 +170,7 @@ def drift_grid(drift: Iterable[LedgerEvent], flows: Mapping[str, str]) -> Grid:
 
 
 def integrity_grid(integrity: Integrity) -> Grid:
+    """One row per ledger folder verified, with what vouches for it or what is wrong."""
     grid = Grid((tr("台帳フォルダ", "ledger folder"), tr("ファイル数", "files"), tr("エントリ数", "entries"),
                  tr("最終 seq", "last seq"), tr("実行記録の最終 seq", "seq recorded in the run store"),
                  tr("結果", "result"), tr("詳細", "details")))

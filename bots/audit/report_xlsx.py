@@ -37,6 +37,7 @@ MAX_WIDTH = 60
 
 
 def sheet_names() -> tuple[str, str, str, str, str]:
+    """The workbook's sheet names in the UI language, in the order :func:`write_xlsx` creates them."""
     return (tr("実行一覧", "Runs"), tr("レコード結果", "Records"), tr("失敗・要確認", "Failures and review"),
             tr("セレクタのずれ", "Selector drift"), tr("完全性", "Integrity"))
 
@@ -102,6 +103,7 @@ def _integrity_sheet(sheet: Worksheet, data: ReportData) -> None:
 
 
 def write_xlsx(data: ReportData, path: Path) -> Path:
+    """Write the report as a workbook, one sheet per table, to ``path``; return the path."""
     names = sheet_names()
     book = Workbook()
     first = book.active

@@ -53,10 +53,12 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
+        """Whether no flaw was found."""
         return self.problem is None
 
     @property
     def message(self) -> str:
+        """The problem where it is, or the all-clear (noting MACs left unchecked)."""
         if self.problem is not None:
             return str(self.problem)
         text = tr("改ざんは検出されませんでした", "no tampering detected")

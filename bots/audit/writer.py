@@ -39,6 +39,7 @@ def local_now() -> datetime:
 
 
 def default_actor() -> str:
+    """The OS login name recorded as actor; ``unknown`` where there is none, so writing never fails on it."""
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no login name (service account without a passwd entry)
@@ -98,10 +99,12 @@ class LedgerWriter:
 
     @property
     def head(self) -> Head:
+        """The last appended entry (possibly not yet on disk)."""
         return self._head
 
     @property
     def synced_head(self) -> Head:
+        """The last entry known to be on disk: the head the run store may safely keep."""
         return self._synced_head
 
     def append(self, type: str, actor: str | None = None, run_id: str | None = None,
@@ -120,10 +123,12 @@ class LedgerWriter:
             return [item.path for item in done]
 
     def sync(self) -> None:
+        """Force every appended entry to disk now, regardless of the fsync policy."""
         with self._mutex:
             self._sync()
 
     def close(self) -> None:
+        """Sync, close the file and release the folder lock; safe to call twice."""
         with self._mutex:
             if self._fd is not None:
                 self._sync()

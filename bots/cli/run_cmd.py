@@ -93,6 +93,7 @@ def run(
     trigger: str = typer.Option("manual", "--trigger", hidden=True),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
+    """``runner.py run``: one flow on one input; an interrupted run of the same input is asked about first."""
     console = Console(stderr=True, soft_wrap=True)
     if resume and fresh:
         raise typer.BadParameter(tr("--resume と --fresh は同時に指定できません", "--resume and --fresh exclude each other"))

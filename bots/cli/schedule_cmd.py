@@ -48,6 +48,7 @@ def _trigger(item: LoadedSchedule, now: dt.datetime) -> CalendarTrigger:
 @app.command("validate", help=tr("スケジュール定義を検査します", "validate schedule files"))
 def validate(paths: list[Path] = typer.Argument(None, help=tr("ファイルかフォルダ（既定: schedules/）",
                                                               "files or folders (default: schedules/)"))) -> None:
+    """``schedule validate``: every problem of the schedule files, before the daemon meets them at night."""
     err = Console(stderr=True, soft_wrap=True)
     project = Project.discover()
     files: list[Path] = []
@@ -64,6 +65,7 @@ def validate(paths: list[Path] = typer.Argument(None, help=tr("ファイルか�
 
 @app.command("list", help=tr("スケジュールの一覧", "list schedules"))
 def list_schedules(now: str = typer.Option(None, "--now", hidden=True)) -> None:
+    """``schedule list``: each valid schedule with its rule, closed-day policy and next fire time."""
     console = Console(soft_wrap=True)
     at = _now(now)
     table = Table(tr("ID", "id"), tr("名前", "title"), tr("フロー", "flow"), tr("いつ", "when"),
@@ -82,6 +84,7 @@ def list_schedules(now: str = typer.Option(None, "--now", hidden=True)) -> None:
 @app.command("next", help=tr("これからの実行予定（業務日カレンダー適用後）", "coming fire times, calendar applied"))
 def next_fires(days: int = typer.Option(7, "--days", min=1, max=400, help=tr("何日先まで", "how many days ahead")),
                now: str = typer.Option(None, "--now", hidden=True)) -> None:
+    """``schedule next``: the coming fire times with the calendar applied, by the daemon's own trigger."""
     console = Console(soft_wrap=True, highlight=False)
     at = _now(now)
     until = at + dt.timedelta(days=days)

@@ -33,6 +33,7 @@ def scheduler(
     poll: float = typer.Option(2.0, "--poll", min=0.2, help=tr("定義ファイルの変更を確かめる間隔（秒）",
                                                                "seconds between checks of the schedule files")),
 ) -> None:
+    """``runner.py scheduler``: the daemon, one per installation, refusing to start without an audit trail."""
     console = Console(stderr=True, soft_wrap=True)
     project = Project.discover()
     url = store or os.environ.get("KZ_SCHEDULER_URL") or default_store_url(project.logs)

@@ -29,6 +29,7 @@ def check(
     headed: bool = typer.Option(False, "--headed"),
     timeout: float = typer.Option(10.0, "--timeout", help=tr("画面表示の待ち時間（秒）", "page load timeout (s)")),
 ) -> None:
+    """``selectors check``: open a screen, show which candidate finds each element (drift shows early)."""
     console = Console()
     project = Project.discover()
     selector_map, found = load_selector_map(selectors_path(project.selectors, system))

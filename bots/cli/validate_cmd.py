@@ -18,6 +18,7 @@ from bots.project import Project
 def validate(
     paths: list[Path] = typer.Argument(None, help=tr("フローのファイルかフォルダ（既定: flows/）", "flow files or folders")),
 ) -> None:
+    """``runner.py validate``: every diagnostic of the flow files; exit 2 on any error."""
     console = Console(stderr=True, soft_wrap=True)
     project = Project.discover()
     files = flow_files(list(paths or []), project)

@@ -46,6 +46,7 @@ def data_key(step: StepBase) -> str:
 
 
 def all_steps(flow: Any) -> Iterator[tuple[StepBase, Loc]]:
+    """Every step of a flow, in every block (``verify`` too), with its data path for the diagnostic."""
     for block in STEP_BLOCKS:
         yield from iter_steps(list(getattr(flow, block, []) or []), (block,))
     verify = getattr(flow, "verify", None)

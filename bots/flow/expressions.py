@@ -65,6 +65,7 @@ def _compiled_template(text: str) -> Any:
 
 
 def is_template(value: str) -> bool:
+    """Whether a string holds Jinja markup; plain strings are taken literally and never rendered."""
     return "{{" in value or "{%" in value
 
 

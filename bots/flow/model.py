@@ -84,6 +84,8 @@ RecordsSpec = Annotated[ExcelRecords | FormRecords, Field(discriminator="source"
 
 
 class Settings(FrozenModel):
+    """Run-wide defaults and limits of a flow: step timeout, when to stop, what to capture on failure."""
+
     step_timeout: Duration = 10.0
     #: Stop the run cleanly after this many failed records (0: never stop for failures).
     max_failures: int = Field(20, ge=0)

@@ -44,11 +44,13 @@ class StepBase(BaseModel):
 
     @property
     def params(self) -> registry.Params:
+        """The action's parameters, typed by the action's own model (the value under the action key)."""
         value: registry.Params = self.p  # type: ignore[attr-defined]
         return value
 
     @property
     def spec(self) -> registry.ActionSpec:
+        """The registered action: its function and whether it commits (submits to the target system)."""
         return registry.get(self.action)
 
     @property

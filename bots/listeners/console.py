@@ -16,6 +16,8 @@ from bots.spec.diagnostics import Diagnostic, Severity
 
 
 class ConsoleListener(RunListener):
+    """A run on the console: progress, every failure as it happens, and a summary at the end."""
+
     def __init__(self, console: Console | None = None, *, verbose: bool = False) -> None:
         self.console = console or Console(stderr=True)
         self.verbose = verbose
@@ -33,6 +35,7 @@ class ConsoleListener(RunListener):
         self.task: Any = None
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
+        """Show which flow runs (and whether it is a dry run), then start the progress bar."""
         # A rehearsal exists to show what each record would do: list every record, not only failures.
         self.each_record = self.verbose or info.dry_run
         flow = info.flow
@@ -43,9 +46,11 @@ class ConsoleListener(RunListener):
         self.task = self.progress.add_task(tr("処理中", "running"), total=None, failed=0)
 
     def records_counted(self, total: int | None) -> None:
+        """Give the progress bar its total (None: the source cannot tell in advance)."""
         self.progress.update(self.task, total=total)
 
     def record_finished(self, record: RecordResult) -> None:
+        """Print a failed record (every record when verbose or rehearsing) and advance."""
         if record.status in (Status.FAIL, Status.REVIEW):
             self.failed += 1
             self.progress.console.print(f"  [red]{record.status.label()}[/] {record.location} {record.key}: {record.error}")
@@ -54,11 +59,13 @@ class ConsoleListener(RunListener):
         self.progress.update(self.task, advance=1, failed=self.failed)
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        """Print the notices staff must see now (drift, resume decisions); retries only when verbose."""
         if kind in {"selector_drift", "recover_failed", "teardown_failed", "review_workbook", "resumed",
                     "fresh_start", "session_expired"} or (kind == "retry" and self.verbose):
             self.progress.console.print(f"  [yellow]{message}[/]")
 
     def run_finished(self, run: RunResult) -> None:
+        """Stop the progress bar and print the outcome with the count of each status."""
         self.progress.stop()
         table = Table(show_header=False, box=None)
         status_text = {

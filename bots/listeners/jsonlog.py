@@ -33,6 +33,7 @@ class JsonLinesSink:
         self._file: TextIO = path.open("a", encoding="utf-8")
 
     def __call__(self, message: Any) -> None:
+        """Write one log record as a JSON line; warnings and record/run ends are flushed at once."""
         record = message.record
         entry: dict[str, Any] = {
             "ts": record["time"].isoformat(timespec="milliseconds"),
@@ -46,9 +47,11 @@ class JsonLinesSink:
             self._file.flush()
 
     def accepts(self, record: Any) -> bool:
+        """The loguru filter: only this run's records, since several runs may log at once."""
         return bool(record["extra"].get("run_id") == self.run_id)
 
     def close(self) -> None:
+        """Close the file (after the sink is removed from loguru)."""
         self._file.close()
 
 
@@ -62,24 +65,29 @@ class RunLogListener(RunListener):
         self._record: str | None = None
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
+        """Log which flow version ran, how, by whom and with which inputs."""
         self.log.bind(event="run_started", flow_version=info.flow.version, flow_hash=info.flow.content_hash,
                       trigger=info.trigger, user=info.user, host=info.host, dry_run=info.dry_run,
                       inputs={k: str(v) for k, v in info.inputs.items()}).info("run started")
 
     def records_counted(self, total: int | None) -> None:
+        """Log the number of records (None when the source cannot tell)."""
         self.log.bind(event="records_counted", total=total).info("records counted")
 
     def record_started(self, record: RecordResult) -> None:
+        """Log the record and remember its key, so step lines carry it."""
         self._record = record.key
         self.log.bind(event="record_started", record=record.key, location=record.location).debug("record started")
 
     def step_finished(self, result: StepResult, depth: int) -> None:
+        """Log one step with its timing and attempt; failures as warnings."""
         level = "INFO" if result.status.value != "FAIL" else "WARNING"
         self.log.bind(event="step_finished", record=self._record, step=result.label, action=result.action,
                       status=result.status.value, elapsed_ms=round(result.elapsed * 1000, 1), attempt=result.attempt,
                       error=result.error, kind=result.error_kind, depth=depth).log(level, "step finished")
 
     def record_finished(self, record: RecordResult) -> None:
+        """Log the record's outcome, outputs and screenshot."""
         self.log.bind(event="record_finished", record=record.key, location=record.location,
                       status=record.status.value, error=record.error, kind=record.error_kind,
                       outputs=record.outputs, elapsed_ms=round(record.elapsed * 1000, 1),
@@ -87,10 +95,12 @@ class RunLogListener(RunListener):
         self._record = None
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        """Log a notice under its kind; drift, retries and cleanup failures as warnings."""
         level = "WARNING" if kind in {"selector_drift", "retry", "recover_failed", "teardown_failed"} else "INFO"
         self.log.bind(**{"event": kind, "record": self._record, **data}).log(level, message)
 
     def run_finished(self, run: RunResult) -> None:
+        """Log the outcome and counts, then detach and close the run's log file."""
         counts = {s.name: run.count(s) for s in type(run.records[0].status)} if run.records else {}
         self.log.bind(event="run_finished", status=run.status.value, error=run.error, counts=counts,
                       exit_code=int(run.exit_code)).info("run finished")

@@ -15,11 +15,14 @@ from bots.results.model import RunResult, RunStatus
 
 
 class ResultsWorkbookListener(RunListener):
+    """Writes the results workbook at the end of a run that read records."""
+
     def __init__(self, info: RunInfo) -> None:
         self.info = info
         self.path: Path | None = None
 
     def run_finished(self, run: RunResult) -> None:
+        """Write every input row with its outcome; ``path`` is where it went."""
         if not self.info.flow.has_records or not self.info.input_headers:
             return
         if run.status is RunStatus.INVALID and not run.records:

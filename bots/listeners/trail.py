@@ -16,11 +16,14 @@ from bots.store.store import RunStore
 
 
 class AuditTrail:
+    """The run store and the ledger writer of this process, opened once and shared by all its runs."""
+
     def __init__(self, logs: Path, store_url: str | None = None) -> None:
         self.store = RunStore.open(store_url, logs)
         self.folder_id, self.writer = open_ledger(logs)
 
     def listeners(self, info: RunInfo) -> list[RunListener]:
+        """The two listeners every run gets, whoever starts it: the run store and the ledger."""
         return [RunStoreListener(self.store), AuditListener(self.writer, self.folder_id, self.store, info)]
 
     def flow_rejected(self, path: Path, actor: str, diagnostics: list[Diagnostic]) -> None:
@@ -29,9 +32,11 @@ class AuditTrail:
         self.writer.append("flow_rejected", actor, None, {"flow": str(path), "errors": len(diagnostics), "first": first})
 
     def input_refused(self, path: Path, actor: str, reason: str) -> None:
+        """A run refused because of its input is an audit event too (nothing was keyed)."""
         self.writer.append("input_refused", actor, None, {"flow": str(path), "reason": reason})
 
     def close(self) -> None:
+        """Close the ledger writer (releasing its lock), then the run store, even if the first fails."""
         try:
             self.writer.close()
         finally:

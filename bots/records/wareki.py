@@ -20,6 +20,8 @@ from bots.i18n import tr
 
 @dataclass(frozen=True)
 class Era:
+    """One Japanese era and its exact first and last days, so a date beyond its era is refused."""
+
     name: str
     first: dt.date  #: first day of the era
     last: dt.date | None  #: last day, None for the current era

@@ -19,6 +19,7 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 
 def run_folder(logs: Path, run_id: str, started: dt.datetime) -> Path:
+    """Create and return the run's folder, ``runs/<start date>/<run id>`` (see the module docstring)."""
     folder = logs / "runs" / f"{started:%Y-%m-%d}" / run_id
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -30,9 +31,11 @@ def safe_name(text: str) -> str:
 
 
 def results_path(folder: Path, input_file: Path | None, flow_id: str) -> Path:
+    """The results workbook, named after the input (or the flow) so staff know which list it answers."""
     stem = input_file.stem if input_file else flow_id
     return folder / f"結果_{safe_name(stem)}.xlsx"
 
 
 def screenshot_path(folder: Path, record_index: int, key: str) -> Path:
+    """A failed record's screenshot: zero-padded record number first so files sort, key cut to 40."""
     return folder / "screenshots" / f"{record_index:05d}_{safe_name(key)[:40]}.png"

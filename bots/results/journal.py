@@ -27,6 +27,8 @@ from bots.i18n import tr
 
 
 class JournalState(StrEnum):
+    """Where one record of a job stands (see the module docstring for the transitions)."""
+
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     SUBMITTING = "submitting"
@@ -46,6 +48,7 @@ class JournalState(StrEnum):
         return self in (JournalState.SUBMITTING, JournalState.SUBMITTED)
 
     def label(self) -> str:
+        """The state in words for staff (console, ``resume`` prompts)."""
         return {
             JournalState.PENDING: tr("未処理", "pending"),
             JournalState.IN_PROGRESS: tr("処理中", "in progress"),
@@ -64,6 +67,8 @@ TRANSIENT_KINDS = frozenset({"target_system", "session_expired", "timeout"})
 
 @dataclass(frozen=True)
 class JournalEntry:
+    """One record's row in a job's journal: its latest state and what came of it."""
+
     index: int
     key: str
     state: JournalState
@@ -99,6 +104,7 @@ class InterruptedRun:
     alive: bool = False  #: its process still runs on this host
 
     def describe(self) -> str:
+        """One line about the run for the ``resume`` question and notices."""
         when = self.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         return tr("中断された実行 {r}（{w} 開始, {u}@{h}, 状態 {s}, 完了 {d}/{t} 件, 処理途中 {p} 件）",
                   "interrupted run {r} (started {w}, {u}@{h}, status {s}, done {d}/{t}, mid-record {p})",
@@ -110,6 +116,7 @@ ResumeChoice = Literal["resume", "fresh", "refuse"]
 
 
 def is_retryable(kind: str | None, commit_started: bool) -> bool:
+    """Whether a failure of ``kind`` may be keyed again: transient, and the commit never started."""
     return kind in TRANSIENT_KINDS and not commit_started
 
 

@@ -65,22 +65,29 @@ class RunListener:
 
     required: bool = False
 
-    def run_started(self, info: RunInfo, run: RunResult) -> None: ...
+    def run_started(self, info: RunInfo, run: RunResult) -> None:
+        """The run begins: ``info`` says what and who, ``run`` will be filled in as it goes."""
 
-    def records_counted(self, total: int | None) -> None: ...
+    def records_counted(self, total: int | None) -> None:
+        """The input is open; ``total`` is None when the source cannot count ahead."""
 
-    def record_started(self, record: RecordResult) -> None: ...
+    def record_started(self, record: RecordResult) -> None:
+        """A record is about to be keyed (or reported again, when a resume carries it)."""
 
-    def step_started(self, action: str, label: str, depth: int) -> None: ...
+    def step_started(self, action: str, label: str, depth: int) -> None:
+        """A step begins; ``depth`` is its nesting (if/for_each/group)."""
 
-    def step_finished(self, result: StepResult, depth: int) -> None: ...
+    def step_finished(self, result: StepResult, depth: int) -> None:
+        """A step ended, with its status, timing and attempt."""
 
-    def record_finished(self, record: RecordResult) -> None: ...
+    def record_finished(self, record: RecordResult) -> None:
+        """A record reached its final status for this run."""
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
         """Anything else worth recording: selector drift, retries, warnings, dry-run skips."""
 
-    def run_finished(self, run: RunResult) -> None: ...
+    def run_finished(self, run: RunResult) -> None:
+        """The run is over: the last call, even when it was aborted or refused."""
 
 
 class ListenerSet(RunListener):
@@ -93,6 +100,7 @@ class ListenerSet(RunListener):
         self.on_required_failure: Callable[[RunListener, BaseException], None] | None = None
 
     def add(self, listener: RunListener) -> None:
+        """Attach one more listener; it sees only the calls made from now on."""
         self.listeners.append(listener)
 
     def _call(self, method: str, *args: Any) -> None:
@@ -106,9 +114,11 @@ class ListenerSet(RunListener):
                     self.on_required_failure(listener, exc)
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
+        """Fan out :meth:`RunListener.run_started`."""
         self._call("run_started", info, run)
 
     def records_counted(self, total: int | None) -> None:
+        """Fan out :meth:`RunListener.records_counted`."""
         self._call("records_counted", total)
 
     # Masking happens here, once, on copies: no listener sees personal data or a secret, and the
@@ -120,22 +130,28 @@ class ListenerSet(RunListener):
                        notes=[mask.text(n) for n in record.notes])
 
     def record_started(self, record: RecordResult) -> None:
+        """Fan out :meth:`RunListener.record_started` with a masked copy of the record."""
         self._call("record_started", self._masked_record(record))
 
     def step_started(self, action: str, label: str, depth: int) -> None:
+        """Fan out :meth:`RunListener.step_started`."""
         self._call("step_started", action, label, depth)
 
     def step_finished(self, result: StepResult, depth: int) -> None:
+        """Fan out :meth:`RunListener.step_finished` with the error masked."""
         masked = replace(result, error=self.masker.text(result.error)) if result.error else result
         self._call("step_finished", masked, depth)
 
     def record_finished(self, record: RecordResult) -> None:
+        """Fan out :meth:`RunListener.record_finished` with a masked copy of the record."""
         self._call("record_finished", self._masked_record(record))
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
+        """Fan out :meth:`RunListener.notice` with the message and data masked."""
         self._call("notice", kind, self.masker.text(message), self.masker.mapping(data))
 
     def run_finished(self, run: RunResult) -> None:
+        """Fan out :meth:`RunListener.run_finished` with a masked copy of the run."""
         masked = replace(run, error=self.masker.text(run.error) if run.error else run.error,
                          records=[self._masked_record(record) for record in run.records])
         self._call("run_finished", masked)

@@ -13,6 +13,8 @@ from bots.i18n import tr
 
 
 class Status(StrEnum):
+    """A record's (or a step's) outcome as the results workbook and the run store record it."""
+
     PASS = "PASS"
     FAIL = "FAIL"
     SKIP = "SKIP"
@@ -31,6 +33,8 @@ class Status(StrEnum):
 
 
 class RunStatus(StrEnum):
+    """How a run as a whole ended (or that it is still running)."""
+
     RUNNING = "running"
     COMPLETED = "completed"  #: every record reached a final state (some may have failed)
     STOPPED = "stopped"  #: stopped on request after finishing the current record
@@ -41,6 +45,8 @@ class RunStatus(StrEnum):
 
 @dataclass
 class StepResult:
+    """One step's outcome, for the listeners (the run log times every step)."""
+
     action: str
     label: str
     status: Status
@@ -53,6 +59,8 @@ class StepResult:
 
 @dataclass
 class RecordResult:
+    """One record's outcome in this run; ``raw`` is its input row, for the results workbook."""
+
     index: int
     location: str
     key: str
@@ -71,6 +79,8 @@ class RecordResult:
 
 @dataclass
 class RunResult:
+    """A run's outcome, filled in as it runs; what every caller of a run gets back."""
+
     run_id: str
     flow_id: str
     flow_version: str
@@ -89,6 +99,7 @@ class RunResult:
     results_workbook: Path | None = None
 
     def count(self, status: Status) -> int:
+        """How many records ended with ``status``."""
         return sum(1 for r in self.records if r.status is status)
 
     @property

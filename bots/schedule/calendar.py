@@ -19,14 +19,18 @@ _WEEKDAYS = "月火水木金土日"
 
 
 def weekday_ja(day: dt.date) -> str:
+    """The one-kanji weekday (月…日) that Japanese dates carry, as in ``2026-12-28(月)``."""
     return _WEEKDAYS[day.weekday()]
 
 
 def is_year_end(day: dt.date) -> bool:
+    """Whether ``day`` is in the 年末年始 closure (12/29–1/3): offices close, mostly on no holiday."""
     return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
 
 
 class BusinessCalendar:
+    """Which days a 役所 is open, per a schedule's ``calendar`` section: where a fire time may land."""
+
     def __init__(self, spec: CalendarSpec | None = None) -> None:
         self.spec = spec or CalendarSpec()
         self._closed = frozenset(self.spec.closed_days)
@@ -51,6 +55,7 @@ class BusinessCalendar:
         return None
 
     def is_open(self, day: dt.date) -> bool:
+        """Whether runs may happen on ``day`` (see :meth:`closed_reason` for why not)."""
         return self.closed_reason(day) is None
 
     def shift(self, day: dt.date, policy: ClosedDayPolicy) -> dt.date | None:

@@ -47,6 +47,8 @@ def _utc_now() -> dt.datetime:
 
 
 class SchedulerDaemon:
+    """Owns the APScheduler instance, the active schedules and every decision about missed fires."""
+
     def __init__(self, files: ScheduleFiles, store_url: str, reporter: Reporter,
                  runner_factory: Callable[[SystemSlots, RetryLater], FireRunner], stop: threading.Event) -> None:
         self.files, self.store_url, self.reporter, self.stop = files, store_url, reporter, stop
@@ -62,6 +64,7 @@ class SchedulerDaemon:
     # -- life cycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Restore stored jobs, load the files, settle fires missed while down, then start firing."""
         stored = stored_next_run_times(self.store_url)
         jobs.install(self)
         self.scheduler.start(paused=True)
@@ -83,6 +86,7 @@ class SchedulerDaemon:
             self.files.sync(self)
 
     def shutdown(self, wait: bool = True) -> None:
+        """Stop firing and (with ``wait``) let running runs finish their current record; audited."""
         self.stop.set()
         self.scheduler.pause()  # no new submissions while the running ones finish
         self.scheduler.shutdown(wait=wait)
@@ -116,6 +120,7 @@ class SchedulerDaemon:
         return stored.start if isinstance(stored, CalendarTrigger) and stored.spec == schedule.trigger else None
 
     def remove(self, schedule_id: str, keep_active: bool = False) -> None:
+        """Drop the schedule's job; ``keep_active`` keeps its version known (disabled or used up)."""
         if self.scheduler.get_job(schedule_id, jobstore="default") is not None:
             self.scheduler.remove_job(schedule_id, jobstore="default")
         if not keep_active:
@@ -175,6 +180,7 @@ class SchedulerDaemon:
         self.runner.fire(fire)
 
     def not_run(self, job: Job, run_times: list[dt.datetime]) -> None:
+        """Audit due times the executor could not submit (it was shutting down) as skipped."""
         active = self.active.get(job.id)
         if active is None:
             return
@@ -182,6 +188,7 @@ class SchedulerDaemon:
             self.reporter.misfire(job.id, active.schedule, at, "stopped", "skipped")
 
     def retry_later(self, fire: Fire, delay_s: float) -> None:
+        """Run ``fire`` again after ``delay_s``: the :data:`RetryLater` the runner was given."""
         self._submit(fire, delay_s)
 
     def _submit(self, fire: Fire, delay_s: float) -> None:
@@ -215,5 +222,6 @@ class SchedulerDaemon:
 
 
 def default_store_url(logs: Path) -> str:
+    """The SQLite job store in ``logs`` (folder created), used unless another URL is configured."""
     logs.mkdir(parents=True, exist_ok=True)
     return "sqlite:///" + (logs / "scheduler.sqlite3").as_posix()

@@ -21,11 +21,16 @@ from bots.errors import FrameworkError
 
 
 class DueHandler(Protocol):
-    def run_due(self, job: Job, run_times: list[dt.datetime]) -> list[Any]: ...
+    """What the executor and :func:`fire_job` need of the daemon, so this module need not import it."""
 
-    def fire(self, schedule_id: str, scheduled: dt.datetime, kwargs: dict[str, Any]) -> None: ...
+    def run_due(self, job: Job, run_times: list[dt.datetime]) -> list[Any]:
+        """Decide about the due times of ``job`` and run them; return events for APScheduler."""
 
-    def not_run(self, job: Job, run_times: list[dt.datetime]) -> None: ...
+    def fire(self, schedule_id: str, scheduled: dt.datetime, kwargs: dict[str, Any]) -> None:
+        """Run one fire of ``schedule_id`` due at ``scheduled``, from the job's stored kwargs."""
+
+    def not_run(self, job: Job, run_times: list[dt.datetime]) -> None:
+        """Account for due times that could not be submitted (the pool is shutting down)."""
 
 
 _current: DueHandler | None = None
@@ -49,6 +54,8 @@ def fire_job(schedule_id: str, *, scheduled: dt.datetime | None = None, **kwargs
 
 
 class FireExecutor(BasePoolExecutor):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """APScheduler's thread pool, but each due job goes to the daemon, which decides and audits."""
+
     def __init__(self, handler: DueHandler, max_workers: int = 8) -> None:
         super().__init__(concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="kz-fire"))
         self._handler = handler

@@ -32,6 +32,8 @@ from bots.spec.yamlpos import LoadedYaml, PathKey, load_yaml
 
 @dataclass(frozen=True)
 class LoadedSchedule:
+    """A schedule file that loaded and checked clean, with what the daemon needs to run it."""
+
     id: str
     path: Path
     schedule: Schedule
@@ -42,10 +44,12 @@ class LoadedSchedule:
 
 
 def schedule_files(folder: Path) -> list[Path]:
+    """The schedule files in ``folder`` (none if it is missing), sorted so load order is stable."""
     return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
 
 
 def schedule_id(path: Path) -> str:
+    """A schedule's id: its file name without ``.yaml``, so even an unparsable file names its job."""
     return path.stem
 
 

@@ -23,11 +23,14 @@ JOBS_TABLE = "apscheduler_jobs"
 
 @dataclass(frozen=True)
 class Decision:
+    """What happens to one missed fire time: ``catch_up``, ``coalesced`` or ``skipped``."""
+
     fire_time: dt.datetime
     decision: str  # catch_up | coalesced | skipped
 
     @property
     def runs(self) -> bool:
+        """Whether this fire time still runs (late); the other decisions are only audited."""
         return self.decision == "catch_up"
 
 

@@ -67,6 +67,7 @@ class TriggerSpec(FrozenModel):
 
     @property
     def zone(self) -> ZoneInfo:
+        """The schedule's time zone (validated at load time, so this cannot fail)."""
         return ZoneInfo(self.timezone)
 
 
@@ -85,6 +86,8 @@ class Blackout(FrozenModel):
 
 
 class CalendarSpec(FrozenModel):
+    """Which days runs may happen on, and what becomes of a fire time on a closed day."""
+
     business_days_only: bool = True
     #: 12/29–1/3 closed (with business_days_only).
     year_end_closure: bool = True
@@ -109,11 +112,15 @@ class ConcurrencySpec(FrozenModel):
 
 
 class RetrySpec(FrozenModel):
+    """Retries of a run that failed as a whole; failed records wait for people and are never retried."""
+
     count: int = Field(0, ge=0, le=10)
     delay: Duration = 600.0
 
 
 class NotifySpec(FrozenModel):
+    """Who gets mail, and about which outcomes (by default only what needs someone to act)."""
+
     to: tuple[str, ...] = ()
     on: tuple[NotifyOn, ...] = ("failure", "misfire")
 
@@ -127,6 +134,8 @@ class NotifySpec(FrozenModel):
 
 
 class Schedule(FrozenModel):
+    """One ``schedules/<id>.yaml``: which flow runs, with which inputs, when, and what happens around it."""
+
     title: str
     flow: str
     enabled: bool = True

@@ -24,6 +24,8 @@ _TIMEOUT_S = 20.0
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """Where mail goes out, from ``KZ_SMTP_*``; it holds no password (read only when sending)."""
+
     host: str
     port: int = 25
     sender: str = "kazaguruma@localhost"
@@ -32,6 +34,7 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings | None:
+        """The settings from the environment, or None when ``KZ_SMTP_HOST`` is unset (no mail)."""
         env = os.environ if environ is None else environ
         host = env.get("KZ_SMTP_HOST", "").strip()
         if not host:
@@ -43,6 +46,8 @@ class SmtpSettings:
 
 
 class Mailer:
+    """Sends the scheduler's mail; without settings each send fails with the reason, which is audited."""
+
     def __init__(self, settings: SmtpSettings | None) -> None:
         self.settings = settings
 

@@ -34,13 +34,17 @@ def when(at: dt.datetime, zone: dt.tzinfo | None = None) -> str:
 
 
 class Reporter:
+    """The scheduler's one voice: every event goes to the ledger, the console and, where asked, mail."""
+
     def __init__(self, writer: LedgerWriter, mailer: Mailer, console: Console) -> None:
         self.writer, self.mailer, self.console = writer, mailer, console
 
     def audit(self, kind: str, data: dict[str, Any], run_id: str | None = None) -> None:
+        """Append one ledger entry as ``scheduler`` (the module docstring lists the event types)."""
         self.writer.append(kind, ACTOR, run_id, data)
 
     def say(self, text: str, style: str = "") -> None:
+        """Print a line on the console; ``text`` is escaped, so ``[...]`` in names prints as written."""
         self.console.print(f"[{style}]{escape(text)}[/]" if style else escape(text), highlight=False)
 
     def mail(self, notify: NotifySpec, on: NotifyOn, subject: str, body: str, schedule_id: str) -> None:

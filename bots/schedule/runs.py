@@ -42,6 +42,8 @@ class Fire:
 
 @dataclass
 class Outcome:
+    """How a fire's run ended, and whether trying again could help."""
+
     run_id: str | None
     status: str
     exit_code: int
@@ -54,6 +56,8 @@ RetryLater = Callable[[Fire, float], None]
 
 
 class FireRunner:
+    """Turns a fire into a run (slots, inputs, retry, mail); shared by the daemon's worker threads."""
+
     def __init__(self, project: Project, trail: AuditTrail, reporter: Reporter, slots: SystemSlots,
                  stop: threading.Event, console: Console, retry_later: RetryLater,
                  executor: Executor | None = None) -> None:

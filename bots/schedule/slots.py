@@ -15,6 +15,8 @@ _POLL_S = 0.5
 
 
 class SystemSlots:
+    """Counted slots per target system, shared by every run the daemon starts (see the module docstring)."""
+
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._limits: dict[str, int] = {}
@@ -42,11 +44,13 @@ class SystemSlots:
             return True
 
     def release(self, systems: tuple[str, ...]) -> None:
+        """Give back the slots :meth:`acquire` took and wake the runs waiting for them."""
         with self._cond:
             self._busy.subtract(systems)
             self._cond.notify_all()
 
     def busy(self, system: str) -> int:
+        """How many runs hold a slot on ``system`` now."""
         with self._cond:
             return self._busy[system]
 

@@ -36,6 +36,8 @@ class PlannedFire:
 
 
 class CalendarTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """A base trigger (cron, interval or once) with the business calendar applied."""
+
     def __init__(self, spec: TriggerSpec, calendar: CalendarSpec, start: dt.datetime | None = None) -> None:
         self._setup(spec, calendar, start or dt.datetime.now(spec.zone))
 
@@ -97,6 +99,7 @@ class CalendarTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships
         return None
 
     def get_next_fire_time(self, previous_fire_time: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+        """APScheduler's entry point: :meth:`next_fire` without the moved-from time."""
         fire = self.next_fire(previous_fire_time, now)
         return fire.at if fire else None
 

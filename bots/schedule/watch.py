@@ -34,15 +34,20 @@ class Active:
     systems: tuple[str, ...]
 
     def job_kwargs(self) -> dict[str, Any]:
+        """The job's kwargs as plain JSON: the job store pickles them (see ``jobs``)."""
         return {"spec": self.schedule.model_dump(mode="json", by_alias=True), "systems": list(self.systems)}
 
 
 class Jobs(Protocol):
+    """What :class:`ScheduleFiles` changes in the daemon (a protocol: the daemon imports this module)."""
+
     active: dict[str, Active]
 
-    def upsert(self, schedule_id: str, active: Active) -> dt.datetime | None: ...
+    def upsert(self, schedule_id: str, active: Active) -> dt.datetime | None:
+        """Run ``active`` from now on; return its next fire time (None: nothing left to run)."""
 
-    def remove(self, schedule_id: str, keep_active: bool = False) -> None: ...
+    def remove(self, schedule_id: str, keep_active: bool = False) -> None:
+        """Stop running ``schedule_id``; ``keep_active`` keeps its version known."""
 
 
 def _digest(path: Path) -> str:
@@ -53,12 +58,15 @@ def _digest(path: Path) -> str:
 
 
 class ScheduleFiles:
+    """Watches the schedule folder by content hash and tells the daemon what changed."""
+
     def __init__(self, project: Project, reporter: Reporter, console: Console, folder: Path | None = None) -> None:
         self.project, self.reporter, self.console = project, reporter, console
         self.folder = folder or project.schedules
         self._seen: dict[Path, str] = {}
 
     def sync(self, jobs: Jobs, initial: bool = False) -> None:
+        """Load new or changed files and drop schedules whose file is gone; ``initial`` at start-up."""
         current = {path: _digest(path) for path in schedule_files(self.folder)}
         for path, digest in current.items():
             if self._seen.get(path) != digest:

@@ -35,6 +35,7 @@ class Recorded(FrozenModel):
 
 
 def map_kind(info: ValidationInfo) -> str:
+    """The map's kind from the validation context, so a candidate knows which kinds are allowed."""
     context = info.context if isinstance(info.context, dict) else {}
     return str(context.get("kind") or "web")
 

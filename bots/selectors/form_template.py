@@ -22,6 +22,8 @@ FieldKind = Literal["text", "kana", "digits", "date_wareki", "zip", "phone", "my
 
 
 class Page(FrozenModel):
+    """The paper size in mm: zones are checked against it and relative units scale by it."""
+
     width_mm: float = Field(gt=0)
     height_mm: float = Field(gt=0)
 
@@ -36,6 +38,8 @@ class Anchors(FrozenModel):
 
 
 class Zone(FrozenModel):
+    """A field's rectangle on the page, in the template's unit (mm or 0–1 of the page)."""
+
     x: float = Field(ge=0)
     y: float = Field(ge=0)
     w: float = Field(gt=0)
@@ -51,6 +55,8 @@ class Zone(FrozenModel):
 
 
 class FieldSpec(FrozenModel):
+    """One field of the paper form: where it is, what it holds, how OCR reads and checks it."""
+
     zone: Zone
     kind: FieldKind = "text"
     lang: Literal["jpn", "eng", "jpn+eng"] = "jpn"
@@ -75,6 +81,8 @@ class FieldSpec(FrozenModel):
 
 
 class FormTemplate(FrozenModel):
+    """One paper form's layout and reading rules (see the module docstring)."""
+
     form: str = Field(pattern=r"^[a-z0-9_-]+$")
     title: str
     page: Page
@@ -107,11 +115,13 @@ class FormTemplate(FrozenModel):
         return Zone(x=zone.x * w, y=zone.y * h, w=zone.w * w, h=zone.h * h)
 
     def threshold(self, name: str) -> float:
+        """The OCR confidence a field's reading needs: its own, else the form's."""
         own = self.fields[name].min_confidence
         return self.min_confidence if own is None else own
 
 
 def form_path(selectors_root: Path, form: str) -> Path:
+    """Where the template of ``form`` lives (``selectors/forms/<form>.yaml``)."""
     return selectors_root / "forms" / f"{form}.yaml"
 
 

@@ -21,6 +21,7 @@ def _selector_keys(loc: tuple[object, ...]) -> list[str]:
 
 
 def selectors_path(root: Path, system: str) -> Path:
+    """The map of ``system`` (``selectors/<system>.yaml``); a flow may name another file."""
     return root / f"{system}.yaml"
 
 

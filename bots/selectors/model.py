@@ -54,9 +54,11 @@ class Candidate(FrozenModel):
 
     @property
     def kind(self) -> str:
+        """Which way this candidate finds its element (``role``, ``css``, ``image``…)."""
         return next(k for k in _KINDS if getattr(self, k) is not None)
 
     def describe(self) -> str:
+        """The candidate in one short line, for drift notices and ``selectors check``."""
         value = getattr(self, self.kind)
         if self.kind == "role" and self.name:
             return f"role={value}[name={self.name!r}]"
@@ -68,6 +70,8 @@ def _as_list(value: Any) -> Any:
 
 
 class Screen(FrozenModel):
+    """One screen of the target system: how it is recognised and its named elements."""
+
     url: str | None = None
     title: str | None = None
     #: Desktop: a regular expression the screen's window title matches (``search``).
@@ -115,6 +119,8 @@ class ErrorIndicator(FrozenModel):
 
 
 class SelectorMap(FrozenModel):
+    """One target system's screens and error indicators (``selectors/<system>.yaml``)."""
+
     system: str
     title: str | None = None
     kind: Literal["web", "desktop"] = "web"
@@ -124,15 +130,19 @@ class SelectorMap(FrozenModel):
     screens: dict[str, Screen]
 
     def element(self, ref: str) -> list[Candidate]:
+        """The candidates of ``screen.element``; the reference is checked at load time."""
         screen, _, name = ref.partition(".")
         return self.screens[screen].elements[name]
 
     def has(self, ref: str) -> bool:
+        """Whether ``screen.element`` exists: what flow checks ask before a run."""
         screen, _, name = ref.partition(".")
         return screen in self.screens and name in self.screens[screen].elements
 
     def sensitive_refs(self) -> list[str]:
+        """Every element blacked out in screenshots, as ``screen.element``."""
         return [f"{s}.{e}" for s, screen in self.screens.items() for e in screen.sensitive]
 
     def all_refs(self) -> list[str]:
+        """Every element as ``screen.element``, for "did you mean" suggestions."""
         return [f"{s}.{e}" for s, screen in self.screens.items() for e in screen.elements]

@@ -43,6 +43,7 @@ def scan_files(pattern: str) -> list[Path]:
 
 
 def load_template(selectors_root: Path, form: str) -> FormTemplate:
+    """The form template the records are read against; a broken one refuses the input up front."""
     path = form_path(selectors_root, form)
     template, found = load_form_template(path)
     if template is None:

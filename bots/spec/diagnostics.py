@@ -15,6 +15,8 @@ from bots.i18n import tr
 
 
 class Severity(StrEnum):
+    """An error stops the file from loading; a warning is shown and the file still loads."""
+
     ERROR = "error"
     WARNING = "warning"
 
@@ -29,6 +31,8 @@ class Pos:
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """One problem in a user's file, at a position when known."""
+
     path: Path
     pos: Pos | None
     message: str
@@ -62,11 +66,14 @@ class Diagnostics(list[Diagnostic]):
 
     @property
     def errors(self) -> list[Diagnostic]:
+        """The errors: any of them means the file is not loaded."""
         return [d for d in self if d.severity is Severity.ERROR]
 
     @property
     def warnings(self) -> list[Diagnostic]:
+        """The warnings: shown, but the file still loads."""
         return [d for d in self if d.severity is Severity.WARNING]
 
     def sorted(self) -> list[Diagnostic]:
+        """In file and position order, so the output reads top to bottom."""
         return sorted(self, key=lambda d: (str(d.path), d.pos.line if d.pos else 0, d.pos.col if d.pos else 0))

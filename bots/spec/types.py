@@ -59,4 +59,5 @@ class RetryPolicy(FrozenModel):
         return float(min(self.max_backoff, self.backoff * self.factor ** max(0, attempt - 2)))
 
     def matches(self, kind: str) -> bool:
+        """Whether an error of ``kind`` is retried (``any`` retries every kind)."""
         return "any" in self.on or kind in self.on

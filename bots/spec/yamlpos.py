@@ -58,6 +58,7 @@ class LoadedYaml:
         return self.value_pos.get(path) or self.key_pos.get(path) or self._nearest(path)
 
     def key_pos_of(self, path: PathKey) -> Pos | None:
+        """Best position of the key at ``path`` (for unknown or misplaced keys), else its value's."""
         return self.key_pos.get(path) or self.value_pos.get(path) or self._nearest(path)
 
     def _nearest(self, path: PathKey) -> Pos | None:
