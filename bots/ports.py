@@ -120,7 +120,7 @@ Decide = Callable[["InterruptedRun"], "ResumeChoice"]
 
 
 class Executor(Protocol):
-    """Runs a :class:`bots.engine.request.RunRequest`: in this process today, on a worker later."""
+    """Runs a :class:`bots.engine.executor.RunRequest`: in this process today, on a worker later."""
 
     def run(self, request: Any, *, listeners: ListenerFactory | None = None,
             stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult:

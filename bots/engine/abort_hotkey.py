@@ -30,6 +30,8 @@ def pynput_combo(text: str) -> str:
 
 
 def configured() -> str:
+    """``KZ_ABORT_HOTKEY`` when set, else :data:`DEFAULT`: the grab swallows the combination, so a
+    site whose system needs Ctrl+Shift+F12 picks another."""
     return os.environ.get("KZ_ABORT_HOTKEY") or DEFAULT
 
 

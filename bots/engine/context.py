@@ -79,6 +79,7 @@ class RunContext:
         return any(masker.is_sensitive(name) and str(v) == value for name, v in record.values.items() if v)
 
     def run_namespace(self) -> dict[str, Any]:
+        """What expressions see as ``run``: this run's identity, fixed when it started."""
         return {
             "id": self.result.run_id,
             "started_at": self.result.started,
@@ -92,11 +93,14 @@ class RunContext:
 class CommitWatcher(Protocol):
     """Told before and after a commit step runs (the per-record journal writes durably here)."""
 
-    def submitting(self) -> None: ...
+    def submitting(self) -> None:
+        """Before the commit step sends anything: from here a crash leaves the record maybe keyed."""
 
-    def submitted(self) -> None: ...
+    def submitted(self) -> None:
+        """Right after the commit step returned: the submit went out."""
 
-    def not_submitted(self) -> None: ...
+    def not_submitted(self) -> None:
+        """The submit provably never went out: the record is back to in progress (safe to key again)."""
 
 
 @dataclass
@@ -112,11 +116,13 @@ class RecordProgress:
     watcher: CommitWatcher | None = None
 
     def start_commit(self) -> None:
+        """Before the commit step: journalled durably first, and no blind retry from here on."""
         if self.watcher is not None:
             self.watcher.submitting()
         self.commit_started = True
 
     def commit_done(self) -> None:
+        """The commit step returned: journalled as sent (``commit_started`` stays set)."""
         if self.watcher is not None:
             self.watcher.submitted()
 
@@ -141,10 +147,12 @@ class Scope:
 
     @property
     def commit_started(self) -> bool:
+        """The record's flag, shared with its sub-flow scopes: a failure from here may have been keyed."""
         return self.progress.commit_started
 
     @property
     def commit_skipped(self) -> bool:
+        """The record's flag: a dry run held back its commit step, so its later steps are skipped too."""
         return self.progress.commit_skipped
 
 
@@ -163,23 +171,31 @@ class StepContext:
 
     @property
     def timeout_ms(self) -> float:
+        """The step's timeout in the unit Playwright takes."""
         return self.timeout * 1000.0
 
     @property
     def vars(self) -> dict[str, Any]:
+        """Where steps store values (``into:``); a record's are its own copy of the globals, so
+        nothing leaks to the next record."""
         return self.scope.vars
 
     @property
     def record(self) -> SourceRecord | None:
+        """The record being keyed; None in setup, teardown and flows without records."""
         return self.scope.record
 
     def namespace(self) -> dict[str, Any]:
+        """The names this step's expressions may read (see :func:`namespace`)."""
         return namespace(self.run, self.scope)
 
     def render(self, value: Any) -> Any:
+        """Fill ``value``'s templates for a step that renders late (its params are rendered already,
+        except the action's raw fields)."""
         return expressions.render(value, self.namespace())
 
     def evaluate(self, expr: str) -> Any:
+        """An expression's value in this step's names (``if``'s condition, ``for_each``'s items)."""
         return expressions.evaluate(expr, self.namespace())
 
     def run_steps(self, steps: list[StepBase], scope: Scope | None = None) -> None:
@@ -207,9 +223,11 @@ class StepContext:
         return name
 
     def notice(self, kind: str, message: str, **data: Any) -> None:
+        """Tell the listeners something for the run log, tagged with this step's label."""
         self.run.listeners.notice(kind, message, {"step": self.step.label, **data})
 
     def now(self) -> dt.datetime:
+        """Now, timezone-aware (stored and shown times must say their zone)."""
         return dt.datetime.now().astimezone()
 
 

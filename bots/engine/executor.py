@@ -60,11 +60,16 @@ ListenerFactory = Callable[[RunInfo], list[RunListener]]
 
 
 class Executor(Protocol):
+    """What runs a :class:`RunRequest`: :class:`LocalExecutor` today, a task-queue one later
+    (the typed twin of :class:`bots.ports.Executor`)."""
+
     def run(self, request: RunRequest, *, listeners: ListenerFactory | None = None,
-            stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult: ...
+            stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult:
+        """Run one request to its end; an invalid flow or input raises before anything starts."""
 
 
 def current_user() -> str:
+    """The OS account that started the run: the "who" of every ledger entry."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -83,6 +88,7 @@ def masker_for(loaded: LoadedFlow) -> Masker:
 
 
 def load_or_raise(path: Path, project: Project) -> LoadedFlow:
+    """The loaded flow, or FlowError carrying every diagnostic (nothing runs from a bad flow)."""
     loaded, found = load_flow(path, project)
     if loaded is None:
         raise FlowError(tr("フロー定義にエラーがあります: {p}", "the flow has errors: {p}", p=path), list(found))

@@ -45,6 +45,7 @@ class FlowRun:
         self.keyer = RecordKeyer(self.book, self.steps, self.flow)
 
     def execute(self) -> None:
+        """Run the flow to its end; the listeners hear ``run_finished`` whatever stopped it."""
         run = self.run
         run.listeners.run_started(run.info, run.result)
         try:

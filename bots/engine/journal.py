@@ -26,6 +26,8 @@ class RunJournal:
 
     def mark(self, index: int, state: JournalState, key: str, *, outputs: dict[str, Any] | None = None,
              error: str | None = None, error_kind: str | None = None, retryable: bool = False) -> None:
+        """Write one record's state durably, masked; a storage failure raises :class:`JournalError`
+        (the run stops: nothing is keyed without a journal)."""
         mask = self.masker
         try:
             self.store.mark(self.journal_id, self.run_id, index, state, key=mask.text(key),
@@ -36,6 +38,7 @@ class RunJournal:
                                   e=exc)) from exc
 
     def record(self, index: int, key: str) -> RecordMarker:
+        """The commit watcher of one record (its scope's ``RecordProgress`` reports to it)."""
         return RecordMarker(self, index, key)
 
 
@@ -46,13 +49,17 @@ class RecordMarker:
         self.journal, self.index, self.key = journal, index, key
 
     def mark(self, state: JournalState, **details: Any) -> None:
+        """Move this record to ``state`` (``details`` as for :meth:`RunJournal.mark`)."""
         self.journal.mark(self.index, state, self.key, **details)
 
     def submitting(self) -> None:
+        """Journalled before the commit step sends anything: a resume then verifies, never re-keys."""
         self.mark(JournalState.SUBMITTING)
 
     def submitted(self) -> None:
+        """The commit step returned: the submit went out, confirmation pending."""
         self.mark(JournalState.SUBMITTED)
 
     def not_submitted(self) -> None:
+        """Back to in progress: the submit never went out, so keying it again is safe."""
         self.mark(JournalState.IN_PROGRESS)

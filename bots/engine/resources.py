@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class Resources:
+    """The run's adapters by system name: opened on first use, so a flow starts only what it drives."""
+
     def __init__(self, *, headless: bool = True) -> None:
         self.headless = headless
         self._run: RunContext | None = None
@@ -25,6 +27,7 @@ class Resources:
         self._desktops: dict[str, DesktopSession] = {}
 
     def bind(self, run: RunContext) -> None:
+        """Attach the run once it exists (the run context is itself built with these resources)."""
         self._run = run
 
     def _notify(self, kind: str, message: str, data: dict[str, Any]) -> None:
@@ -33,6 +36,7 @@ class Resources:
 
     @property
     def browsers(self) -> BrowserPool:
+        """The browser pool, created on first use (a run without web steps never has one)."""
         if self._browsers is None:
             self._browsers = BrowserPool(headless=self.headless, notify=self._notify)
         return self._browsers
@@ -49,6 +53,7 @@ class Resources:
         return self.browsers.open(system, base_url, loaded.selector_maps.get(system))
 
     def open_sessions(self) -> list[BrowserSession]:
+        """The browser sessions open now (a failed record's screenshot takes the first); opens none."""
         return list(self._browsers.sessions.values()) if self._browsers is not None else []
 
     def desktop(self, system: str, loaded: LoadedFlow) -> DesktopSession:
@@ -67,15 +72,14 @@ class Resources:
         self._desktops[system] = session
         return session
 
-    def uses_desktop(self) -> bool:
-        return bool(self._desktops)
-
     def close_desktop(self, system: str) -> None:
+        """End one system's desktop session (``desktop.close``); its next desktop step opens a new one."""
         session = self._desktops.pop(system, None)
         if session is not None:
             session.close()
 
     def close(self) -> None:
+        """End every adapter, at run end after teardown; calling it again does nothing."""
         for system in list(self._desktops):
             self.close_desktop(system)
         if self._browsers is not None:

@@ -23,6 +23,9 @@ from bots.results.journal import JournalEntry, ResumeChoice
 
 @dataclass
 class JobStart:
+    """The job a run works on: its journal (None: dry runs, no run store) and, when resuming,
+    where each record stood, by record index."""
+
     journal: RunJournal | None
     prior: dict[int, JournalEntry] = field(default_factory=dict)
 

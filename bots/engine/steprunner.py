@@ -51,6 +51,7 @@ class StepRunner:
         self.default_timeout = run.loaded.flow.settings.step_timeout
 
     def run_steps(self, steps: list[StepBase], scope: Scope, depth: int = 0) -> None:
+        """Run ``steps`` in order; the first failure propagates (the record's keyer handles it)."""
         for step in steps:
             self.run_step(step, scope, depth)
 

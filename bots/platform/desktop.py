@@ -20,6 +20,8 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Rect:
+    """A rectangle in screen pixels: a window's client area, a matched image on screen."""
+
     x: int
     y: int
     width: int
@@ -27,9 +29,11 @@ class Rect:
 
     @property
     def center(self) -> tuple[int, int]:
+        """Where a click on the rectangle lands."""
         return self.x + self.width // 2, self.y + self.height // 2
 
     def contains(self, x: int, y: int) -> bool:
+        """Whether a screen point falls inside (the right and bottom edges are outside)."""
         return self.x <= x < self.x + self.width and self.y <= y < self.y + self.height
 
 
@@ -44,6 +48,8 @@ class Window:
 
 
 class DesktopPlatform(Protocol):
+    """What the desktop adapter needs beyond pyautogui, once per OS (X11, Windows)."""
+
     def clipboard_get(self) -> str | None:
         """The clipboard's text; None when it holds no text."""
 
@@ -73,7 +79,8 @@ class DesktopPlatform(Protocol):
     def click(self, x: int, y: int, button: str, clicks: int) -> None:
         """Move the mouse there and click (in order with ``send_keys``)."""
 
-    def screen_size(self) -> tuple[int, int]: ...
+    def screen_size(self) -> tuple[int, int]:
+        """Width and height of the primary screen in pixels."""
 
     def scale(self) -> float:
         """Display scaling (Windows 125 % → 1.25)."""

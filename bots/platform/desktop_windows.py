@@ -31,6 +31,8 @@ def _dll(name: str) -> Any:
 
 
 class WindowsDesktop:
+    """The Win32 :class:`~bots.platform.desktop.DesktopPlatform`: ctypes only, nothing to install."""
+
     def __init__(self) -> None:
         self._pasted_at = 0.0
 
@@ -43,6 +45,7 @@ class WindowsDesktop:
         raise PlatformError("the clipboard is in use by another application")
 
     def clipboard_get(self) -> str | None:
+        """As CF_UNICODETEXT, so Japanese text survives (no code page conversion)."""
         user32 = self._open_clipboard()
         kernel32 = _dll("kernel32")
         try:
@@ -60,6 +63,7 @@ class WindowsDesktop:
             user32.CloseClipboard()
 
     def clipboard_set(self, text: str) -> None:
+        """As CF_UNICODETEXT; notes the time, from which :meth:`paste_ready` paces the paste."""
         data = ctypes.create_unicode_buffer(text)
         size = ctypes.sizeof(data)
         kernel32 = _dll("kernel32")
@@ -89,6 +93,7 @@ class WindowsDesktop:
         return False
 
     def windows(self) -> list[Window]:
+        """Visible titled windows (EnumWindows) with their client areas, topmost last as on X11."""
         user32 = _dll("user32")
         found: list[Window] = []
 
@@ -119,10 +124,12 @@ class WindowsDesktop:
         return Rect(origin.x, origin.y, rect.right - rect.left, rect.bottom - rect.top)
 
     def active_window(self) -> int | None:
+        """The foreground window (GetForegroundWindow); None while none has the focus."""
         hwnd = _dll("user32").GetForegroundWindow()
         return int(hwnd) if hwnd else None
 
     def focus(self, window_id: int) -> None:
+        """Restore a minimised window, then SetForegroundWindow, which Windows may refuse (raises)."""
         user32 = _dll("user32")
         if user32.IsIconic(window_id):
             user32.ShowWindow(window_id, SW_RESTORE)
@@ -147,10 +154,12 @@ class WindowsDesktop:
         pyautogui.click(x, y, clicks=clicks, button=button)
 
     def screen_size(self) -> tuple[int, int]:
+        """The primary screen (GetSystemMetrics)."""
         user32 = _dll("user32")
         return int(user32.GetSystemMetrics(SM_CXSCREEN)), int(user32.GetSystemMetrics(SM_CYSCREEN))
 
     def scale(self) -> float:
+        """The system DPI over 96; 1.0 where GetDpiForSystem is missing (before Windows 10 1607)."""
         user32 = _dll("user32")
         getter = getattr(user32, "GetDpiForSystem", None)
         return float(getter()) / 96.0 if getter is not None else 1.0

@@ -44,6 +44,9 @@ def decode_utf8(data: bytes) -> str:
 
 
 class X11Desktop:
+    """The X11 :class:`~bots.platform.desktop.DesktopPlatform`: one display connection, plus the
+    clipboard owner once this process has offered text."""
+
     def __init__(self) -> None:
         self._dpy: Any = None
         self._name: str | None = None
@@ -63,6 +66,7 @@ class X11Desktop:
         return self._dpy
 
     def close(self) -> None:
+        """Stop serving the clipboard and drop the connection; the next use reconnects."""
         if self._owner is not None:
             self._owner.close()
             self._owner = None
@@ -79,6 +83,7 @@ class X11Desktop:
     # -- clipboard ---------------------------------------------------------------------------
 
     def clipboard_get(self) -> str | None:
+        """Our own offered text as is, else an in-process read, else ``xclip -o`` (large transfers)."""
         if self._owner is not None and self._owner.owns:
             return self._owner.text  # ours: no need to ask ourselves through xclip
         if self._owner is not None:
@@ -121,6 +126,7 @@ class X11Desktop:
             self._owner.owns = False
 
     def paste_ready(self, timeout: float) -> bool:
+        """True once an application fetched the text we own (X11 hands it over only when asked)."""
         return self._owner is not None and self._owner.wait_served(timeout)
 
     # -- windows -----------------------------------------------------------------------------
@@ -159,6 +165,7 @@ class X11Desktop:
         return found
 
     def windows(self) -> list[Window]:
+        """Viewable titled top-level windows (a manager's frame gives its client), topmost last."""
         root = self.dpy.screen().root
         result: list[Window] = []
         try:
@@ -175,6 +182,7 @@ class X11Desktop:
         return result
 
     def active_window(self) -> int | None:
+        """The titled top-level window whose tree holds the input focus (walked up from the focus)."""
         try:
             focus = self.dpy.get_input_focus().focus
             if isinstance(focus, int) or focus is None:  # None / PointerRoot
@@ -194,6 +202,7 @@ class X11Desktop:
         return None
 
     def focus(self, window_id: int) -> None:
+        """Raise and ``XSetInputFocus`` directly: under bare Xvfb no window manager would act on a request."""
         try:
             win = self.dpy.create_resource_object("window", window_id)
             win.configure(stack_mode=X.Above)
@@ -203,6 +212,7 @@ class X11Desktop:
             raise PlatformError(f"cannot focus X window {window_id:#x}: {exc}") from exc
 
     def send_keys(self, window_id: int, combos: list[list[str]]) -> bool:
+        """XTest keys under a server grab, so the focus cannot move between the check and the keys."""
         try:
             return send_if_focused(self.dpy, window_id, self.active_window, combos)
         except KeyError as exc:
@@ -211,14 +221,17 @@ class X11Desktop:
             raise PlatformError(f"cannot send keys: {exc}") from exc
 
     def click(self, x: int, y: int, button: str, clicks: int) -> None:
+        """XTest on the keys' connection, so the click is processed before the keys that follow."""
         try:
             click(self.dpy, x, y, button, clicks)
         except (error.XError, error.ConnectionClosedError) as exc:
             raise PlatformError(f"cannot click: {exc}") from exc
 
     def screen_size(self) -> tuple[int, int]:
+        """The default screen of the display."""
         screen = self.dpy.screen()
         return int(screen.width_in_pixels), int(screen.height_in_pixels)
 
     def scale(self) -> float:
+        """Always 1.0: X11 screens (Xvfb, Linux desktops) are taken as unscaled."""
         return 1.0

@@ -25,6 +25,8 @@ _LOCKS = (0, X.LockMask, X.Mod2Mask, X.LockMask | X.Mod2Mask)
 
 
 class X11HotKey:
+    """One key combination grabbed on the root window; ``on_press`` runs on the listener's thread."""
+
     def __init__(self, combo: str, on_press: Callable[[], None]) -> None:
         *mods, key = [part.strip().lower() for part in combo.split("+")]
         unknown = [m for m in mods if m not in _MODIFIERS]
@@ -47,6 +49,8 @@ class X11HotKey:
         self._thread = threading.Thread(target=self._loop, name="kz-abort-hotkey", daemon=True)
 
     def start(self) -> None:
+        """Grab the key under every Caps/Num Lock state and listen; raises when another program
+        already holds the combination."""
         root = self._dpy.screen().root
         catch = error.CatchError(error.BadAccess)
         for lock in _LOCKS:
@@ -58,6 +62,7 @@ class X11HotKey:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop at once through the wake-up pipe; closing the connection releases the grab."""
         if self._thread.is_alive():
             os.write(self._wake_w, b"x")
             self._thread.join(2.0)

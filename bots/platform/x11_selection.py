@@ -72,6 +72,7 @@ class SelectionOwner:
         return self._served.wait(timeout)
 
     def close(self) -> None:
+        """Stop the serving thread (its connection closes, the ownership with it); safe to call twice."""
         if not self._closed:
             self._closed = True
             self._send("quit")

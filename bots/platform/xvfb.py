@@ -39,6 +39,7 @@ class VirtualDisplay:
 
     @property
     def name(self) -> str:
+        """The ``DISPLAY`` value: a local display, no host part (Xvfb runs with ``-nolisten tcp``)."""
         return f":{self.number}"
 
 
