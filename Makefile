@@ -49,6 +49,11 @@ test: install lint typecheck
 demo: install
 	$(PY) -m kazaguruma_demo.showcase
 
+# The step reference is generated from the step registry; tests/unit/test_step_reference.py fails when it is stale.
+.PHONY: docs
+docs: install
+	$(PY) runner.py --lang ja steps --markdown > docs/steps.md.tmp && mv docs/steps.md.tmp docs/steps.md
+
 bench: install
 	$(PY) bench/keying.py --records 200
 	$(PY) bench/audit.py --entries 1000000

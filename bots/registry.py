@@ -28,6 +28,9 @@ class Params(BaseModel):
     ``shorthand`` names the field that a scalar stands for, so ``browser.click: 入力.確認へ``
     means ``browser.click: {target: 入力.確認へ}``. ``raw_fields`` are not rendered as
     templates before the step runs (nested steps, bare expressions).
+
+    Every field carries ``Field(description=...)``, in Japanese for the people who write flows:
+    it is the field's line in the step reference (``runner.py steps NAME``, ``docs/steps.md``).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -57,6 +60,8 @@ StepFunc = Callable[["StepContext", Any], Any]
 
 @dataclass(frozen=True)
 class ActionSpec:
+    """One registered step: what the flow loader, the engine and the step reference read."""
+
     name: str
     params: type[Params]
     func: StepFunc
@@ -97,6 +102,7 @@ def get(name: str) -> ActionSpec:
 
 
 def names(*, with_aliases: bool = True) -> list[str]:
+    """Every name a flow may write, sorted (for the step union and "did you mean")."""
     found = list(_REGISTRY)
     if with_aliases:
         found.extend(_ALIASES)
@@ -104,8 +110,10 @@ def names(*, with_aliases: bool = True) -> list[str]:
 
 
 def specs() -> list[ActionSpec]:
+    """One spec per step (aliases not repeated), sorted by name."""
     return [_REGISTRY[n] for n in sorted(_REGISTRY)]
 
 
 def is_registered(name: str) -> bool:
+    """Whether a mapping key names a step (the discriminator asks this of every key)."""
     return name in _REGISTRY or name in _ALIASES

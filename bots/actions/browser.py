@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from bots.engine.context import StepContext
 from bots.errors import ExpectationFailed, InputRecordError
 from bots.i18n import tr
@@ -20,6 +22,10 @@ from bots.results.folder import safe_name
 from bots.selectors.model import Candidate
 
 TargetRef = str | Candidate
+
+_SYSTEM_DOC = "対象の Web システム（フローの `systems:` のキー。Web システムが一つなら省略可）"
+_INTO_DOC = "読んだ値を入れる変数名（以後 `vars.<名前>` で使えます）"
+_PATTERN_DOC = "正規表現。最初のグループ（グループがなければ一致全体）を取り出します"
 
 
 def as_text(value: Any) -> str:
@@ -34,23 +40,29 @@ def as_text(value: Any) -> str:
 
 
 class TargetParams(Params):
+    """One element of a web screen: the base of most browser steps."""
+
     shorthand: ClassVar[str | None] = "target"
     target_fields: ClassVar[tuple[str, ...]] = ("target",)
 
-    target: TargetRef
-    system: str | None = None
+    target: TargetRef = Field(description="操作する要素（セレクタ定義の `画面.要素`。`{css: \"#x\"}` の直接指定も可）")
+    system: str | None = Field(None, description=_SYSTEM_DOC)
 
 
 class OpenParams(Params):
+    """Which system to open, and where: a scalar names the system."""
+
     shorthand: ClassVar[str | None] = "system"
 
-    system: str | None = None
-    url: str | None = None
+    system: str | None = Field(None, description=_SYSTEM_DOC)
+    url: str | None = Field(None, description="最初に開く URL（`base_url` からの相対パスも可）")
 
 
 @action("browser.open", OpenParams)
 def open_(ctx: StepContext, p: OpenParams) -> None:
     """Open a browser page on a target system (its ``base_url``), optionally at ``url``.
+
+    Usually the first browser step of a flow (or of its ``setup``); later steps reuse the page.
 
     ``- browser.open: {system: demo_web, url: /login}``
     """
@@ -60,10 +72,12 @@ def open_(ctx: StepContext, p: OpenParams) -> None:
 
 
 class GotoParams(Params):
+    """Where to go: a scalar is the URL."""
+
     shorthand: ClassVar[str | None] = "url"
 
-    url: str
-    system: str | None = None
+    url: str = Field(description="開く URL（`base_url` からの相対パスも可）")
+    system: str | None = Field(None, description=_SYSTEM_DOC)
 
 
 @action("browser.goto", GotoParams)
@@ -76,14 +90,19 @@ def goto(ctx: StepContext, p: GotoParams) -> None:
 
 
 class FillParams(TargetParams):
+    """An element and the value typed into it; no shorthand, the value is required."""
+
     shorthand: ClassVar[str | None] = None
 
-    value: Any
+    value: Any = Field(description="入力する値（`{{ record.列名 }}` など。日付は YYYY-MM-DD、空値は空欄）")
 
 
 @action("browser.fill", FillParams)
 def fill(ctx: StepContext, p: FillParams) -> None:
     """Type a value into a text field (replacing what is there).
+
+    A secret, or the value of a column marked ``sensitive``, also blacks the field out of every
+    later screenshot.
 
     ``- browser.fill: {target: 申請入力.氏名, value: "{{ record.氏名 }}"}``
     """
@@ -95,10 +114,12 @@ def fill(ctx: StepContext, p: FillParams) -> None:
 
 
 class SelectParams(TargetParams):
+    """A drop-down and the option to choose, by label or by value (exactly one)."""
+
     shorthand: ClassVar[str | None] = None
 
-    value: Any = None
-    label: Any = None
+    value: Any = Field(None, description="選ぶ選択肢の `value` 属性（`label` とどちらか一つ）")
+    label: Any = Field(None, description="選ぶ選択肢の表示名（`value` とどちらか一つ）")
 
 
 @action("browser.select", SelectParams)
@@ -116,7 +137,9 @@ def select(ctx: StepContext, p: SelectParams) -> None:
 
 
 class CheckParams(TargetParams):
-    checked: Any = True
+    """A checkbox or radio button and the state wanted."""
+
+    checked: Any = Field(True, description="`true` でチェックを付け、`false` で外します（`はい`・`1`・`yes` も true）")
 
 
 @action("browser.check", CheckParams)
@@ -134,6 +157,9 @@ def check(ctx: StepContext, p: CheckParams) -> None:
 def click(ctx: StepContext, p: TargetParams) -> None:
     """Click a button or link. Mark the final submit with ``commit: true``.
 
+    The commit mark makes ``--dry-run`` stop before the submit and lets a resume tell a record
+    that may have been keyed from one that was not.
+
     ``- browser.click: 申請入力.確認へ``
     """
     ctx.browser(p.system).act(p.target, tr("クリック", "click"), ctx.timeout_ms,
@@ -141,12 +167,14 @@ def click(ctx: StepContext, p: TargetParams) -> None:
 
 
 class PressParams(Params):
+    """A key, pressed on an element or on the whole page: a scalar is the key."""
+
     shorthand: ClassVar[str | None] = "key"
     target_fields: ClassVar[tuple[str, ...]] = ("target",)
 
-    key: str
-    target: TargetRef | None = None
-    system: str | None = None
+    key: str = Field(description="押すキー（`Enter`・`Tab`・`Control+A` など Playwright のキー名）")
+    target: TargetRef | None = Field(None, description="キーを押す要素（省略するとページ全体）")
+    system: str | None = Field(None, description=_SYSTEM_DOC)
 
 
 @action("browser.press", PressParams)
@@ -163,7 +191,10 @@ def press(ctx: StepContext, p: PressParams) -> None:
 
 
 class WaitForParams(TargetParams):
-    state: Literal["visible", "hidden", "attached", "detached"] = "visible"
+    """An element and the state to wait for."""
+
+    state: Literal["visible", "hidden", "attached", "detached"] = Field(
+        "visible", description="待つ状態: `visible`（表示）・`hidden`（非表示）・`attached` / `detached`（ページにある / ない）")
 
 
 @action("browser.wait_for", WaitForParams)
@@ -178,15 +209,19 @@ def wait_for(ctx: StepContext, p: WaitForParams) -> None:
 
 
 class ExpectTextParams(TargetParams):
+    """An element and the text it must show (contained, or matching a pattern)."""
+
     shorthand: ClassVar[str | None] = None
 
-    text: Any = None
-    pattern: str | None = None
+    text: Any = Field(None, description="表示に含まれているべき文字")
+    pattern: str | None = Field(None, description="表示が一致すべき正規表現（`text` の代わりに）")
 
 
 @action("browser.expect_text", ExpectTextParams)
 def expect_text(ctx: StepContext, p: ExpectTextParams) -> None:
     """Check that an element shows a text (contains ``text``, or matches ``pattern``).
+
+    Use it before a commit step to make sure the confirmation screen shows this record's data.
 
     ``- browser.expect_text: {target: 確認.氏名, text: "{{ record.氏名 }}"}``
     """
@@ -199,12 +234,15 @@ def expect_text(ctx: StepContext, p: ExpectTextParams) -> None:
 
 
 class ReadTextParams(TargetParams):
+    """An element to read and the variable that receives its text."""
+
     shorthand: ClassVar[str | None] = None
 
-    into: str
-    pattern: str | None = None
+    into: str = Field(description=_INTO_DOC)
+    pattern: str | None = Field(None, description=_PATTERN_DOC)
 
     def assigned_names(self) -> list[str]:
+        """The variable set, so ``validate`` knows ``vars.<into>`` exists after this step."""
         return [self.into]
 
 
@@ -228,10 +266,12 @@ def read_text(ctx: StepContext, p: ReadTextParams) -> None:
 
 
 class ScreenshotParams(Params):
+    """The file name of the screenshot: a scalar is the name."""
+
     shorthand: ClassVar[str | None] = "name"
 
-    name: str = "screen"
-    system: str | None = None
+    name: str = Field("screen", description="ファイル名（実行フォルダの `screenshots/<name>.png`）")
+    system: str | None = Field(None, description=_SYSTEM_DOC)
 
 
 @action("browser.screenshot", ScreenshotParams)
@@ -244,12 +284,15 @@ def screenshot(ctx: StepContext, p: ScreenshotParams) -> None:
 
 
 class DownloadParams(TargetParams):
+    """The link that downloads, the file name to save as, the variable for its path."""
+
     shorthand: ClassVar[str | None] = None
 
-    save_as: str | None = None
-    into: str | None = None
+    save_as: str | None = Field(None, description="保存するファイル名（省略時はサーバーが示す名前）")
+    into: str | None = Field(None, description="保存したファイルのパスを入れる変数名")
 
     def assigned_names(self) -> list[str]:
+        """The variable set (if any), so ``validate`` knows ``vars.<into>`` exists."""
         return [self.into] if self.into else []
 
 
@@ -277,9 +320,11 @@ def download(ctx: StepContext, p: DownloadParams) -> None:
 
 
 class UploadParams(TargetParams):
+    """A file input and the file to attach."""
+
     shorthand: ClassVar[str | None] = None
 
-    file: str
+    file: str = Field(description="添付するファイルのパス（ないときはそのレコードを入力エラーにします）")
 
 
 @action("browser.upload", UploadParams)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 class SetParams(Params):
     """``set: {受付番号: "{{ … }}", 件数: 0}``: the mapping itself is the params."""
 
-    values: dict[str, Any]
+    values: dict[str, Any] = Field(
+        description="`変数名: 値` の組。`set:` の下に直接書きます（`values:` とは書きません）。値に `{{ }}` の式も使えます")
 
     @model_validator(mode="before")
     @classmethod
@@ -30,6 +31,7 @@ class SetParams(Params):
         return {"values": data} if isinstance(data, dict) and set(data) != {"values"} else data
 
     def assigned_names(self) -> list[str]:
+        """The variables set, so ``validate`` knows them before the run."""
         return list(self.values)
 
 
@@ -37,17 +39,22 @@ class SetParams(Params):
 def set_vars(ctx: StepContext, p: SetParams) -> None:
     """Set variables (``vars.<name>``) from values or expressions.
 
+    Variables set in ``setup`` are seen by every record; those set while keying a record last for
+    that record only. A called sub-flow has its own.
+
     ``- set: {申請日: "{{ run.date }}"}``
     """
     ctx.vars.update(p.values)
 
 
 class IfParams(Params):
+    """A condition and two branches; the condition is evaluated, not rendered."""
+
     raw_fields: ClassVar[frozenset[str]] = frozenset({"cond", "then", "else_"})
 
-    cond: str
-    then: list[AnyStep]
-    else_: list[AnyStep] = Field(default_factory=list, alias="else")
+    cond: str = Field(description="条件式（`{{ }}` で囲まずに書きます。例: `record.区分 == '新規'`）")
+    then: list[AnyStep] = Field(description="条件が真のときに実行するステップ")
+    else_: list[AnyStep] = Field(default_factory=list, alias="else", description="条件が偽のときに実行するステップ")
 
 
 @action("control.if", IfParams, aliases=("if",))
@@ -60,13 +67,16 @@ def if_(ctx: StepContext, p: IfParams) -> None:
 
 
 class ForEachParams(Params):
+    """A list expression, the loop variable and the steps run per item."""
+
     raw_fields: ClassVar[frozenset[str]] = frozenset({"items", "steps"})
 
-    items: str
-    as_: str = Field("item", alias="as")
-    steps: list[AnyStep]
+    items: str = Field(description="リストを返す式（`{{ }}` で囲まずに書きます。例: `vars.世帯員`）")
+    as_: str = Field("item", alias="as", description="各項目を入れる変数名（`vars.<名前>`）")
+    steps: list[AnyStep] = Field(description="項目ごとに実行するステップ")
 
     def assigned_names(self) -> list[str]:
+        """The loop variable, so ``validate`` knows it inside the loop."""
         return [self.as_]
 
 
@@ -86,35 +96,47 @@ def for_each(ctx: StepContext, p: ForEachParams) -> None:
 
 
 class GroupParams(Params):
+    """The steps run as one unit."""
+
     raw_fields: ClassVar[frozenset[str]] = frozenset({"steps"})
 
-    steps: list[AnyStep]
+    steps: list[AnyStep] = Field(description="まとめて実行するステップ")
 
 
 @action("control.group", GroupParams, aliases=("group",))
 def group(ctx: StepContext, p: GroupParams) -> None:
     """Run steps as one unit, so a ``retry`` on the group re-runs them all from the start.
 
-    ``- group: {steps: [...]}`` with ``retry: {attempts: 3, on: [target_system]}``
+    Use it when one step cannot be retried alone, e.g. a screen that must be reopened before
+    its fields are filled again.
+
+    ``- {group: {steps: [...]}, retry: {attempts: 3, on: [target_system]}}``
     """
     ctx.run_steps(p.steps)
 
 
 class CallParams(Params):
+    """The sub-flow to run, its inputs, and the variables it hands back: a scalar is the flow."""
+
     shorthand: ClassVar[str | None] = "flow"
 
-    flow: str
-    with_: dict[str, Any] = Field(default_factory=dict, alias="with")
-    #: Sub-flow variables copied back into ``vars`` after the call.
-    outputs: list[str] = Field(default_factory=list)
+    flow: str = Field(description="呼び出すフローのファイル（呼び出し元からの相対パス、なければ `flows/` から）")
+    with_: dict[str, Any] = Field(default_factory=dict, alias="with",
+                                  description="サブフローの入力（`inputs:`）に渡す値")
+    outputs: list[str] = Field(default_factory=list,
+                               description="呼び出しの後で `vars` にコピーするサブフローの変数名")
 
     def assigned_names(self) -> list[str]:
+        """The variables copied back, so ``validate`` knows them after the call."""
         return list(self.outputs)
 
 
 @action("control.call", CallParams, aliases=("call",))
 def call(ctx: StepContext, p: CallParams) -> None:
     """Run another flow's steps (e.g. a shared login) with its own inputs.
+
+    The sub-flow sees the caller's record but its own variables; ``validate`` checks it too, and
+    a commit step inside it is a commit of the record.
 
     ``- call: {flow: common/login.yaml, with: {user: "{{ env.DEMO_USER }}"}, outputs: [ログイン日時]}``
     """
@@ -132,25 +154,32 @@ def call(ctx: StepContext, p: CallParams) -> None:
 
 
 class FailParams(Params):
+    """Why the record fails: a scalar is the message."""
+
     shorthand: ClassVar[str | None] = "message"
 
-    message: str
+    message: str = Field(description="失敗の理由（結果ファイルとログに出ます）")
 
 
 @action("control.fail", FailParams, aliases=("fail",))
 def fail(ctx: StepContext, p: FailParams) -> None:
     """Fail the current record with a message (use with ``when``).
 
-    ``- {fail: 対象外の申請種別です, when: "record.申請種別 == 'その他'"}`` (``when`` belongs to the step)
+    The record is reported as failed with the message and the run goes on with the next one.
+    ``when`` is a common key of every step, so it sits beside ``fail``, not inside it.
+
+    ``- {fail: 対象外の申請種別です, when: "record.申請種別 == 'その他'"}``
     """
     raise FlowFailed(str(p.message))
 
 
 class LogParams(Params):
+    """A line for the run log: a scalar is the message."""
+
     shorthand: ClassVar[str | None] = "message"
 
-    message: str
-    level: Literal["info", "warning"] = "info"
+    message: str = Field(description="ログに書く文（`{{ }}` の式も使えます）")
+    level: Literal["info", "warning"] = Field("info", description="`info`（情報）か `warning`（警告）")
 
 
 @action("control.log", LogParams, aliases=("log",))

@@ -42,6 +42,9 @@ if TYPE_CHECKING:  # the adapter (OpenCV, X11) is imported by the first desktop 
 def launch(ctx: StepContext, p: LaunchParams) -> None:
     """Start an application; with ``window``, wait for its window and focus it.
 
+    An application that exits before its window shows fails the step at once with its exit code.
+    ``desktop.close`` (or the end of the run) closes what was started.
+
     ``- desktop.launch: {command: "C:/CoreSys/client.exe", window: ログイン}``
     """
     ctx.desktop(p.system).windows.launch(p.command, p.cwd, p.window, ctx.timeout)
@@ -105,6 +108,9 @@ def click(ctx: StepContext, p: ClickParams) -> None:
 @action("desktop.type", TypeParams)
 def type_(ctx: StepContext, p: TypeParams) -> None:
     """Type a value: ASCII as key events, Japanese by clipboard paste (clipboard restored).
+
+    If the expected window does not have the focus, nothing is typed and the step fails
+    (``focus_lost``): keys never go to another application.
 
     ``- desktop.type: {target: 入力.氏名, value: "{{ record.氏名 }}"}``
     """
@@ -188,6 +194,9 @@ def screenshot(ctx: StepContext, p: ScreenshotParams) -> None:
 @action("desktop.verify_field", VerifyFieldParams)
 def verify_field(ctx: StepContext, p: VerifyFieldParams) -> None:
     """Read back what a field holds (select-all + copy) and compare it, character for character.
+
+    Use it after ``type`` where the application may change what was typed (an input method,
+    full-width conversion, a field that cuts long values) before the record is committed.
 
     ``- desktop.verify_field: {target: 入力.氏名, value: "{{ record.氏名 }}"}``
     """

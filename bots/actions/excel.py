@@ -18,11 +18,14 @@ from bots.registry import Params, action
 
 
 class ReadRowsParams(Params):
-    file: str
-    sheet: str | None = None
-    header_row: int = Field(1, ge=1)
-    columns: dict[str, ColumnSpec] = Field(default_factory=dict)
-    into: str
+    """The workbook, sheet and typed columns to read, and the variable that receives the rows."""
+
+    file: str = Field(description="Excel ファイル（.xlsx）のパス")
+    sheet: str | None = Field(None, description="シート名（省略時は最初のシート）")
+    header_row: int = Field(1, ge=1, description="見出しの行番号（データはその下の行から）")
+    columns: dict[str, ColumnSpec] = Field(
+        default_factory=dict, description="使う列とその型（`列名: 型`、または `{type, required, header}`。`records:` の `columns` と同じ書き方）")
+    into: str = Field(description="行のリスト（1 行が `列名: 値` の組）を入れる変数名")
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -32,6 +35,7 @@ class ReadRowsParams(Params):
         return value
 
     def assigned_names(self) -> list[str]:
+        """The variable set, so ``validate`` knows ``vars.<into>`` exists after this step."""
         return [self.into]
 
 
@@ -39,8 +43,9 @@ class ReadRowsParams(Params):
 def read_rows(ctx: StepContext, p: ReadRowsParams) -> None:
     """Read the rows of a sheet (under its header row) into ``vars.<into>``, a list of mappings.
 
-    ``- excel.read_rows: {file: "{{ inputs.master }}", sheet: 町名一覧, into: 町名, columns: {郵便番号: zip}}``
     A row that breaks the column types fails the step (a lookup table must be clean).
+
+    ``- excel.read_rows: {file: "{{ inputs.master }}", sheet: 町名一覧, into: 町名, columns: {郵便番号: zip}}``
     """
     try:
         reader = read_records(Path(str(p.file)), sheet=p.sheet, header_row=p.header_row, columns=p.columns)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from bots.engine.context import StepContext
 from bots.errors import InputFileError, InputRecordError
 from bots.registry import Params, action
@@ -15,14 +17,16 @@ from bots.sources.forms import load_template, scan_files
 
 
 class ReadFormsParams(Params):
-    #: A folder, a glob or one file.
-    files: str
-    form: str
-    into: str
-    #: Also include the forms that need review (with ``_status`` 要確認 and ``_problems``).
-    include_doubtful: bool = False
+    """Which scans to read with which form template, and the variable that receives them."""
+
+    files: str = Field(description="読む帳票: フォルダ、glob（`scans/*.pdf`）、または 1 つのファイル")
+    form: str = Field(description="帳票定義の名前（`selectors/forms/<form>.yaml`）")
+    into: str = Field(description="読んだ帳票のリスト（1 枚が `項目名: 値` の組）を入れる変数名")
+    include_doubtful: bool = Field(
+        False, description="要確認の帳票も含める（`_status` が `要確認`、`_problems` に疑わしい項目）")
 
     def assigned_names(self) -> list[str]:
+        """The variable set, so ``validate`` knows ``vars.<into>`` exists after this step."""
         return [self.into]
 
 

@@ -15,6 +15,7 @@ from bots.cli import (
     schedule_cmd,
     scheduler_cmd,
     selectors_cmd,
+    steps_cmd,
     validate_cmd,
 )
 from bots.i18n import set_language, tr
@@ -37,6 +38,7 @@ def _global(lang: str = typer.Option(None, "--lang", help="ja / en")) -> None:
 app.command("run", help=tr("フローを実行します", "run a flow"))(run_cmd.run)
 app.command("resume", help=tr("中断した実行を続きから再開します", "resume an interrupted run"))(run_cmd.resume_run)
 app.command("validate", help=tr("フロー定義を検査します", "validate flow files"))(validate_cmd.validate)
+app.command("steps", help=tr("ステップの説明（パラメータ・既定値・例）", "step reference: parameters, defaults, examples"))(steps_cmd.steps)
 app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
 app.add_typer(review_cmd.app, name="review", help=tr("OCR の要確認帳票: レビューファイルの取り込み", "OCR review: import a corrected review workbook"))
 app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
