@@ -36,8 +36,10 @@
 
 :class:`ErrorKind` is the one list of kinds: what ``retry: {on: […]}`` matches, what the journal and
 the results record as a record's ``error_kind``. Third-party exceptions are translated at the
-adapter edge (``raise … from exc``), one module per library (``bots/adapters/*_errors.py``), each
-with a test that its mapping is complete; nothing above the adapters sees a Playwright, openpyxl,
+edge (``raise … from exc``), one module per library beside the layer that uses it
+(``adapters/playwright_errors.py``, ``adapters/desktop_errors.py``, ``records/openpyxl_errors.py``,
+``ocr/image_errors.py``, ``ocr/tesseract_errors.py``, ``store/sqlalchemy_errors.py``), each with a
+test that its mapping is complete; nothing above the adapters sees a Playwright, openpyxl,
 tesseract, pdfium or SQLAlchemy exception.
 """
 

@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from bots.adapters.xlsx_parts import scan_sheet
 from bots.errors import InputFileError
 from bots.i18n import tr
+from bots.records import openpyxl_errors
 from bots.records.coerce import coerce_value, zero_padded_width
 from bots.records.model import ColumnSpec, SourceRecord
 
@@ -91,17 +92,8 @@ def check_input_file(path: Path) -> None:
     try:
         with path.open("rb") as src:
             head = src.read(8)
-    except PermissionError as exc:
-        raise InputFileError(_busy(path)) from exc
     except OSError as exc:
-        raise InputFileError(
-            tr(
-                "入力ファイルを読み取れません（{r}）: {p}",
-                "cannot read the input file ({r}): {p}",
-                r=exc.strerror,
-                p=path,
-            )
-        ) from exc
+        raise openpyxl_errors.translate(exc, path) from exc
     if head.startswith(_OLE_MAGIC):
         raise InputFileError(
             tr(
@@ -140,20 +132,8 @@ def check_input_file(path: Path) -> None:
 def open_workbook_checked(path: Path, sheet: str | None) -> tuple[Any, Any]:
     """Open a read-only, cached-values workbook and its sheet (the first one when ``sheet`` is None)."""
     check_input_file(path)
-    try:
+    with openpyxl_errors.edge(path):
         wb = load_workbook(str(path), read_only=True, data_only=True)
-    except PermissionError as exc:
-        raise InputFileError(_busy(path)) from exc
-    except Exception as exc:  # openpyxl raises KeyError, ValueError, BadZipFile… on damaged files
-        raise InputFileError(
-            tr(
-                "Excelファイルとして読めません（壊れている可能性があります）: {p}（{t}: {e}）",
-                "cannot read as an Excel file (it may be damaged): {p} ({t}: {e})",
-                p=path,
-                t=type(exc).__name__,
-                e=exc,
-            )
-        ) from exc
     titles = [ws.title for ws in wb.worksheets]
     if sheet is None and titles:
         sheet = titles[0]
@@ -199,19 +179,9 @@ class RecordReader:
         self.headers: list[str] = self._read_headers(ws)
         self._labels = {name: _clean_header(spec.header or name) for name, spec in columns.items()}
         self._check_declared()
-        try:
+        with openpyxl_errors.edge(path, sheet=self.sheet):  # damaged sheet XML surfaces only while streaming
             self._scan = scan_sheet(path, self.sheet)
             self.total: int | None = sum(1 for _ in self._rows())
-        except Exception as exc:  # damaged sheet XML surfaces only while streaming
-            raise InputFileError(
-                tr(
-                    "シート「{s}」を読めません（壊れている可能性があります）: {p}（{e}）",
-                    'cannot read sheet "{s}" (it may be damaged): {p} ({e})',
-                    s=self.sheet,
-                    p=path,
-                    e=exc,
-                )
-            ) from exc
         self._merges_by_row: dict[int, list[_Box]] = {}  # rows x merges would be slow on merge-heavy sheets
         for box in self._scan.merges:
             if box[1] > header_row and box[0] <= len(self.headers):
@@ -360,14 +330,6 @@ class RecordReader:
             index=count, location=f"{self.sheet}!{row}", raw=raw, values=values,
             error=" / ".join(errors) or None, notes=notes,
         )  # fmt: skip
-
-
-def _busy(path: Path) -> str:
-    return tr(
-        "入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {p}",
-        "cannot read the input file (another program is using it, or permission is denied): {p}",
-        p=path,
-    )
 
 
 def _did_you_mean(name: str) -> str:

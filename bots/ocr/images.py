@@ -11,23 +11,19 @@ with the next file. Messages do not repeat the file name; the caller shows it be
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped,unused-ignore]
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence
 
 from bots.errors import FormFileError
 from bots.i18n import tr
+from bots.ocr import image_errors
 
 #: Shorter than this (px) is a thumbnail or a photo crop, not a scan (A4 at 150 dpi: 1240 px).
 MIN_SHORT_SIDE_PX = 500
 #: Rendering cap for one PDF page: a poster-sized page must not exhaust memory.
 MAX_PDF_PIXELS = 60_000_000
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8")
-_NO_PAGES, _SOME_PAGES = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1-9]")
-_PILLOW_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
-
 
 
 def load_pages(path: Path, dpi: int = 300) -> list[Image.Image]:
@@ -62,30 +58,13 @@ def _read(path: Path) -> bytes:
 
 
 def _image_pages(data: bytes, path: Path) -> list[Image.Image]:
-    try:
-        image = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError:
-        if data.startswith(_IMAGE_MAGIC):
-            raise _corrupt(path) from None
-        raise FormFileError(
-            tr("画像（PNG・JPEG・TIFF）でも PDF でもありません", "not an image (PNG, JPEG, TIFF) or a PDF"), path
-        ) from None
-    except _PILLOW_ERRORS as exc:
-        raise _corrupt(path) from exc
     pages: list[Image.Image] = []
-    try:
+    with image_errors.edge(path, data=data):
+        image = Image.open(io.BytesIO(data))
         for frame in ImageSequence.Iterator(image):  # multi-page TIFF: one image per page
             frame.load()
             pages.append(_plain(ImageOps.exif_transpose(frame) or frame))
-    except _PILLOW_ERRORS as exc:
-        raise _corrupt(path) from exc
     return pages
-
-
-def _corrupt(path: Path) -> FormFileError:
-    return FormFileError(
-        tr("画像ファイルが壊れているか、途中で切れています", "the image file is corrupt or truncated"), path
-    )
 
 
 def _plain(image: Image.Image) -> Image.Image:
@@ -104,32 +83,23 @@ def _plain(image: Image.Image) -> Image.Image:
 
 
 def _pdf_pages(data: bytes, dpi: int, path: Path) -> list[Image.Image]:
-    try:
+    with image_errors.edge(path, data=data):
         document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise FormFileError(
-                tr("パスワード付きの PDF は読めません", "password-protected PDFs cannot be read"), path
-            ) from exc
-        if _NO_PAGES.search(data) and not _SOME_PAGES.search(data):  # PDFium refuses a page-less file
-            raise FormFileError(tr("PDF にページがありません", "the PDF has no pages"), path) from exc
-        raise FormFileError(tr("PDF が壊れています", "the PDF is corrupt"), path) from exc
     try:
         if len(document) == 0:
-            raise FormFileError(tr("PDF にページがありません", "the PDF has no pages"), path)
-        return [_render(document[index], index, dpi, path) for index in range(len(document))]
+            raise image_errors.no_pages(path)
+        pages = []
+        for index in range(len(document)):
+            with image_errors.edge(path, data=data, page=index):
+                pages.append(_render(document[index], dpi))
+        return pages
     finally:
         document.close()
 
 
-def _render(page: pdfium.PdfPage, index: int, dpi: int, path: Path) -> Image.Image:
+def _render(page: pdfium.PdfPage, dpi: int) -> Image.Image:
     width_pt, height_pt = page.get_size()
     scale = dpi / 72
     if width_pt * height_pt * scale * scale > MAX_PDF_PIXELS:
         scale = (MAX_PDF_PIXELS / (width_pt * height_pt)) ** 0.5
-    try:
-        return _plain(page.render(scale=scale).to_pil())
-    except pdfium.PdfiumError as exc:
-        raise FormFileError(
-            tr("PDF の {n} ページ目を描画できません", "cannot render page {n} of the PDF", n=index + 1), path
-        ) from exc
+    return _plain(page.render(scale=scale).to_pil())

@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from bots.errors import InputFileError
 from bots.i18n import tr
 from bots.ocr.results import FormResult
+from bots.records import openpyxl_errors
 
 SHEET, FIELDS_SHEET, LIST_SHEET = "要確認", "欄ごと", "申請一覧"
 FILE_COLUMN, DONE_COLUMN, REASONS_COLUMN = "ファイル", "確認済み", "確認が必要な欄"
@@ -99,16 +100,14 @@ def import_review(path: Path, out: Path | None = None, *, only_confirmed: bool =
     ``columns_out``: the follow-up flow's columns, in its order (those the forms lack stay empty);
     default: the review's own. Rows whose 確認済み column is empty are skipped when
     ``only_confirmed``. Returns the list's path and how many rows it holds."""
-    try:
+    with openpyxl_errors.edge(path):
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputFileError(tr("レビューファイルを開けません: {p}: {e}", "cannot open the review workbook {p}: {e}",
-                                p=path, e=exc)) from exc
     try:
         if SHEET not in book.sheetnames:
             raise InputFileError(tr("シート「{s}」がありません。Kazaguruma のレビューファイルですか: {p}",
                                     "no sheet '{s}': is this a Kazaguruma review workbook? {p}", s=SHEET, p=path))
-        rows = list(book[SHEET].iter_rows(values_only=True))
+        with openpyxl_errors.edge(path, sheet=SHEET):  # damaged sheet XML surfaces only while streaming
+            rows = list(book[SHEET].iter_rows(values_only=True))
     finally:
         book.close()
     header = [str(h) if h is not None else "" for h in rows[0]] if rows else []

@@ -31,6 +31,7 @@ from PIL import Image
 
 from bots.errors import OcrEngineError
 from bots.i18n import tr
+from bots.ocr import tesseract_errors
 
 WINDOWS_DEFAULT = Path(r"C:\Program Files\Tesseract-OCR\tesseract.exe")
 #: One tesseract call for a whole batch must not hang a run; a form's crops take ~1 s.
@@ -71,16 +72,7 @@ def find_tesseract() -> Path:
         return Path(on_path)
     if sys.platform == "win32" and WINDOWS_DEFAULT.is_file():
         return WINDOWS_DEFAULT
-    raise OcrEngineError(
-        tr(
-            "OCR エンジン tesseract が見つかりません。Debian/Ubuntu: apt-get install tesseract-ocr "
-            "tesseract-ocr-jpn、Windows: UB Mannheim 版をインストール（日本語を選択）するか、"
-            "環境変数 TESSERACT_CMD に tesseract.exe の場所を設定してください",
-            "the OCR engine tesseract was not found. Debian/Ubuntu: apt-get install tesseract-ocr "
-            "tesseract-ocr-jpn; Windows: install the UB Mannheim build (with Japanese) or set "
-            "TESSERACT_CMD to the path of tesseract.exe",
-        )
-    )
+    raise OcrEngineError(tesseract_errors.not_found())
 
 
 def tessdata_dirs() -> list[Path]:
@@ -106,12 +98,8 @@ def tessdata_dir(lang: str) -> Path | None:
 
 @cache
 def _languages(cmd: str) -> frozenset[str]:
-    try:
+    with tesseract_errors.edge():
         done = subprocess.run([cmd, "--list-langs"], capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OcrEngineError(
-            tr("tesseract を起動できません（{e}）", "cannot start tesseract ({e})", e=exc)
-        ) from exc
     if done.returncode != 0:
         raise OcrEngineError(
             tr("tesseract の言語一覧を取得できません: {e}", "tesseract cannot list its languages: {e}",
@@ -192,17 +180,9 @@ def read_batch(
             Image.fromarray(image).save(Path(scratch) / f"{i:04d}.png", compress_level=1)
         (Path(scratch) / "list.txt").write_text("".join(f"{i:04d}.png\n" for i in range(len(images))),
                                                 encoding="ascii")
-        try:
-            done = subprocess.run(args, cwd=scratch, capture_output=True, timeout=CALL_TIMEOUT_S, check=False,
+        with tesseract_errors.edge():  # a failure (exit status) raises CalledProcessError, with its stderr
+            done = subprocess.run(args, cwd=scratch, capture_output=True, timeout=CALL_TIMEOUT_S, check=True,
                                   env={**os.environ, "OMP_THREAD_LIMIT": "1"}, **_NO_WINDOW)
-        except subprocess.TimeoutExpired as exc:
-            raise OcrEngineError(tr("tesseract が {s} 秒以内に終わりませんでした", "tesseract took over {s} s",
-                                    s=CALL_TIMEOUT_S)) from exc
-        except OSError as exc:
-            raise OcrEngineError(tr("tesseract を起動できません（{e}）", "cannot start tesseract ({e})", e=exc)) from exc
-    if done.returncode != 0:
-        raise OcrEngineError(tr("tesseract が失敗しました: {e}", "tesseract failed: {e}",
-                                e=done.stderr.decode("utf-8", "replace").strip()[-300:]))
     return _parse_tsv(done.stdout.decode("utf-8", "replace"), len(images))
 
 

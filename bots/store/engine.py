@@ -15,14 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from alembic.util import CommandError
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from bots.errors import StoreError
 from bots.i18n import tr
+from bots.store import sqlalchemy_errors
 
 BUSY_TIMEOUT_S = 30
 
@@ -84,29 +84,16 @@ def create(url: str) -> tuple[Engine, Engine]:
     else:  # UTF-8 on the wire whatever the server's default, so a wrong database is reported, not garbled
         options["pool_pre_ping"] = True
         options["connect_args"] = {"client_encoding": "utf8"}
-    try:
+    with sqlalchemy_errors.edge(tr("実行記録データベースを開けません", "cannot open the run store"), display_url(url)):
         engine = create_engine(parsed, **options)
-    except (SQLAlchemyError, ImportError) as exc:
-        raise StoreError(tr("実行記録データベースを開けません（{u}）: {e}", "cannot open the run store ({u}): {e}",
-                            u=display_url(url), e=exc)) from exc
     if parsed.get_backend_name() == "sqlite":
         _sqlite_setup(engine)
     return engine, engine.execution_options(kz_write=True)
 
 
 @contextmanager
-def translated(what: str, url: str) -> Iterator[None]:
-    """Database errors become StoreError naming the store (not its password) and the cause."""
-    try:
-        yield
-    except StoreError:
-        raise
-    except (SQLAlchemyError, CommandError, ValueError) as exc:
-        raise StoreError(f"{what} ({url}): {exc}") from exc
-
-
-@contextmanager
 def session_scope(engine: Engine, what: str, url: str) -> Iterator[Session]:
-    """One short transaction: committed on success, rolled back on any error."""
-    with translated(what, url), Session(engine, expire_on_commit=False) as session, session.begin():
+    """One short transaction: committed on success, rolled back on any error; database errors
+    leave as StoreError (:mod:`bots.store.sqlalchemy_errors`)."""
+    with sqlalchemy_errors.edge(what, url), Session(engine, expire_on_commit=False) as session, session.begin():
         yield session

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from bots.errors import StoreError
 from bots.i18n import tr
 from bots.results.model import RecordResult, RunResult, Status
-from bots.store import migrate
-from bots.store.engine import create, display_url, translated
+from bots.store import migrate, sqlalchemy_errors
+from bots.store.engine import create, display_url
 from bots.store.journal import JournalMethods
 from bots.store.ledger import all_heads, get_head, set_head
 from bots.store.rows import LedgerHead, StepTiming
@@ -71,12 +71,12 @@ class RunStore(JournalMethods):
 
     def migrate(self, revision: str = "head") -> str:
         """Upgrade the schema (to head by default); refuses a database newer than this code."""
-        with translated(tr("データベースを更新できません", "cannot migrate the database"), self.url):
+        with sqlalchemy_errors.edge(tr("データベースを更新できません", "cannot migrate the database"), self.url):
             return migrate.upgrade(self._writer, revision)
 
     def revision(self) -> str | None:
         """The database's schema revision (None when empty)."""
-        with translated(tr("データベースを読めません", "cannot read the database"), self.url), \
+        with sqlalchemy_errors.edge(tr("データベースを読めません", "cannot read the database"), self.url), \
                 self._engine.connect() as connection:
             return migrate.current_revision(connection)
 
