@@ -86,9 +86,11 @@ class BrowserSession:
         return self.nav_status if self.nav_status is not None and self.nav_status >= 500 else None
 
     def describe(self, target: Target) -> str:
+        """How messages and the winner cache name the target: its element name, or the candidate's text."""
         return target if isinstance(target, str) else target.describe()
 
     def candidates(self, target: Target) -> list[Candidate]:
+        """The selectors to try, in order; an element the map lacks is a flow error, not a timeout."""
         if isinstance(target, Candidate):
             return [target]
         if self.selector_map is None or not self.selector_map.has(target):
@@ -222,6 +224,7 @@ class BrowserSession:
                  lambda loc, t: loc.first.wait_for(state=state, timeout=t))  # type: ignore[arg-type]
 
     def read_text(self, target: Target, timeout_ms: float) -> str:
+        """The first match's rendered text, waited for like any action (error indicators fail it at once)."""
         text: str = self.act(target, tr("読み取り", "read"), timeout_ms, lambda loc, t: loc.first.inner_text(timeout=t))
         return text
 
@@ -275,6 +278,8 @@ class BrowserSession:
                                     nothing_saved=indicator.nothing_saved)
 
     def goto(self, url: str, timeout_ms: float) -> None:
+        """Open ``url`` (relative to the system's base URL); an HTTP 5xx answer fails the step as a
+        TargetSystemError instead of leaving the next step to time out on an error page."""
         full = urljoin(self.base_url or "", url)
         try:
             response = self.page.goto(full, timeout=timeout_ms, wait_until="domcontentloaded")

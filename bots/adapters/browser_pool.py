@@ -13,6 +13,9 @@ from bots.selectors.model import SelectorMap
 
 
 class BrowserPool:
+    """The run's browser: Chromium starts on the first ``open``; each system gets its own context, so
+    cookies and logins never leak from one target system to another."""
+
     def __init__(self, *, headless: bool = True, notify: Notify) -> None:
         self.headless = headless
         self._notify = notify
@@ -21,6 +24,8 @@ class BrowserPool:
         self.sessions: dict[str, BrowserSession] = {}
 
     def open(self, name: str, base_url: str | None, selector_map: SelectorMap | None) -> BrowserSession:
+        """The session of ``name``, made on the first call and reused after; contexts are ja-JP and
+        Asia/Tokyo so target systems show dates and text as they do to staff."""
         if name in self.sessions:
             return self.sessions[name]
         try:
@@ -37,6 +42,7 @@ class BrowserPool:
         return session
 
     def close_session(self, name: str) -> None:
+        """Close one system's context; a browser already gone is not an error (this is cleanup)."""
         session = self.sessions.pop(name, None)
         if session is not None:
             try:
@@ -45,6 +51,8 @@ class BrowserPool:
                 pass
 
     def close(self) -> None:
+        """Close every session, the browser and the driver; Playwright errors are ignored so run-end
+        cleanup always completes, even after the browser crashed."""
         for name in list(self.sessions):
             self.close_session(name)
         try:

@@ -205,6 +205,7 @@ class RecordReader:
             yield self._record(count, row, cells, filled, index)
 
     def close(self) -> None:
+        """Release the workbook: a read-only workbook keeps the file open (locked, on Windows) until then."""
         self._wb.close()
 
     def __enter__(self) -> RecordReader:

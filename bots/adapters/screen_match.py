@@ -24,12 +24,15 @@ Gray = NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class Match:
+    """Where a template was found, with the score reached and the scale that matched."""
+
     rect: Rect  #: in the pixels of the image searched
     score: float
     scale: float
 
 
 def to_gray(image: Image.Image) -> Gray:
+    """A screenshot as matched: grayscale, since colour themes and ClearType tints vary between PCs."""
     return np.asarray(image.convert("L"), dtype=np.uint8)
 
 

@@ -61,6 +61,7 @@ def read_text(image: Image.Image, lang: str) -> str:
 
 
 def squash(text: str) -> str:
+    """Text as labels are compared: NFKC without whitespace, so ``登 録`` and ``ｶﾅ`` match ``登録`` and ``カナ``."""
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 

@@ -83,6 +83,7 @@ def _drop_stray_runs(keep: NDArray[np.bool_], stats: NDArray[np.int32], height: 
 
 
 def ink_box(mask: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
+    """The ink's bounding box as (top, bottom, left, right), ends exclusive; None when there is no ink."""
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     if len(rows) == 0 or len(cols) == 0:

@@ -30,6 +30,8 @@ _NO_PAGES, _SOME_PAGES = re.compile(rb"/Count\s*0\b"), re.compile(rb"/Count\s*[1
 
 
 class Reason(Enum):
+    """What a decoding error says about the scan, and so which message staff get."""
+
     UNIDENTIFIED = "unidentified"  #: Pillow recognises no format: another document, or a damaged header
     TOO_LARGE = "too_large"  #: more pixels than Pillow's decompression-bomb limit
     PDF = "pdf"  #: PDFium refused the document or a page (the reason is in its text)
@@ -56,6 +58,7 @@ def reason(exc: BaseException) -> Reason | None:
 
 
 def corrupt(path: Path) -> FormFileError:
+    """A damaged or cut-off image; also what an error no other entry explains becomes."""
     return FormFileError(
         tr("画像ファイルが壊れているか、途中で切れています", "the image file is corrupt or truncated"), path
     )
@@ -89,6 +92,7 @@ def translate(exc: BaseException, path: Path, *, data: bytes = b"", page: int | 
 
 
 def no_pages(path: Path) -> FormFileError:
+    """A page-less PDF, whether PDFium opens it (:mod:`bots.ocr.images`) or refuses it (:func:`translate`)."""
     return FormFileError(tr("PDF にページがありません", "the PDF has no pages"), path)
 
 

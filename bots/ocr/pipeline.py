@@ -67,6 +67,8 @@ def read_forms(
 
 
 def template_languages(template: FormTemplate) -> set[str]:
+    """The tesseract languages the template's OCR-read fields need (checkboxes are not OCR-read), checked
+    before any file is read so a missing model stops the batch up front."""
     return {spec.lang for spec in template.fields.values() if spec.kind != "checkbox"}
 
 

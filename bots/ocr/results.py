@@ -29,6 +29,7 @@ class FieldReading:
 
     @property
     def doubtful(self) -> bool:
+        """Whether any problem was found: one doubtful field sends the whole form to review."""
         return bool(self.problems)
 
 
@@ -45,6 +46,7 @@ class FormResult:
 
     @property
     def status(self) -> FormStatus:
+        """``error`` if unreadable as a form, else ``review`` if any field is doubtful, else ``accepted``."""
         if self.error is not None:
             return "error"
         return "review" if any(f.doubtful for f in self.fields.values()) else "accepted"
@@ -55,9 +57,11 @@ class FormResult:
         return self.file.name if self.page == 1 else f"{self.file.name}#{self.page}"
 
     def values(self) -> dict[str, Any]:
+        """The normalised value of every field by name: the record a flow keys from the form."""
         return {name: reading.value for name, reading in self.fields.items()}
 
     def doubts(self) -> dict[str, FieldReading]:
+        """The doubtful fields by name: what the reviewer is shown the problems of."""
         return {name: reading for name, reading in self.fields.items() if reading.doubtful}
 
 

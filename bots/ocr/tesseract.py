@@ -52,6 +52,7 @@ class Word:
 
     @property
     def right(self) -> int:
+        """The right edge (exclusive), for a box spanning several words."""
         return self.left + self.width
 
 

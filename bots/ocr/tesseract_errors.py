@@ -19,6 +19,8 @@ from bots.i18n import tr
 
 
 class Reason(Enum):
+    """What went wrong running tesseract, and so how the message tells staff to fix the PC."""
+
     NOT_FOUND = "not_found"  #: no tesseract binary where it was looked for
     CANNOT_START = "cannot_start"  #: the binary exists but the OS would not run it
     TIMEOUT = "timeout"  #: it did not finish in time

@@ -72,6 +72,8 @@ def reason(exc: BaseException) -> Reason | None:
 
 
 def busy(path: Path) -> str:
+    """The message for a file another program holds (Excel locks an open workbook on Windows) or that
+    the user may not read."""
     return tr(
         "入力ファイルを読み取れません（他のプログラムが使用中か、権限がありません）: {p}",
         "cannot read the input file (another program is using it, or permission is denied): {p}",

@@ -33,10 +33,12 @@ def _jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
+    """The JSON columns' serializer: UTF-8 text, so Japanese stays readable in the database itself."""
     return json.dumps(value, ensure_ascii=False, default=_jsonable)
 
 
 def parse_url(url: str) -> URL:
+    """The store URL, checked: SQLite or PostgreSQL (on psycopg 3) only; errors never echo a password."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:

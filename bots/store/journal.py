@@ -38,6 +38,7 @@ class JournalMethods(RunQueries):
     def mark(self, journal_id: str, run_id: str, index: int, state: JournalState, *, key: str,
              outputs: dict[str, Any] | None = None, error: str | None = None, error_kind: str | None = None,
              retryable: bool = False) -> None:
+        """Upsert the record's row in its own committed transaction; ``outputs`` None keeps those stored."""
         now = dt.datetime.now(dt.UTC)
         with self._write() as session:
             row = session.get(JournalRow, (journal_id, index))
@@ -52,6 +53,7 @@ class JournalMethods(RunQueries):
                 row.outputs = dict(outputs)
 
     def entries(self, journal_id: str) -> dict[int, JournalEntry]:
+        """Where each record of a job stands, by record index (what a resume skips or re-checks)."""
         with self._read() as session:
             rows = session.scalars(select(JournalRow).where(JournalRow.journal_id == journal_id))
             return {row.record_index: _entry(row) for row in rows}

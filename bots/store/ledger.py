@@ -24,6 +24,8 @@ _TABLE = cast(Table, LedgerHeadRow.__table__)
 
 
 def set_head(session: Session, folder_id: str, seq: int, hash: str) -> None:
+    """Move the head forward in one conditional upsert, so concurrent writers cannot rewind it; a lower
+    or forked head raises StoreError, the same head again is fine."""
     values = {"folder_id": folder_id, "seq": seq, "hash": hash, "updated_at": dt.datetime.now(dt.UTC)}
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(_TABLE).values(**values)
@@ -45,11 +47,13 @@ def set_head(session: Session, folder_id: str, seq: int, hash: str) -> None:
 
 
 def all_heads(session: Session) -> list[LedgerHead]:
+    """Every ledger folder's head, by folder id (what ``audit verify`` checks truncation against)."""
     rows = session.scalars(select(LedgerHeadRow).order_by(LedgerHeadRow.folder_id))
     return [LedgerHead(folder_id=r.folder_id, seq=r.seq, hash=r.hash, updated_at=r.updated_at) for r in rows]
 
 
 def get_head(session: Session, folder_id: str) -> LedgerHead | None:
+    """The head recorded for ``folder_id``; None if that ledger never reported one."""
     row = session.scalars(select(LedgerHeadRow).where(LedgerHeadRow.folder_id == folder_id)).one_or_none()
     if row is None:
         return None

@@ -44,6 +44,7 @@ class RunStoreListener(RunListener):
         self._run: RunResult | None = None
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
+        """Insert the run as ``running`` before anything is keyed (and its input, if already open)."""
         self._info, self._run_id, self._run = info, run.run_id, run
         self.store.start_run(run_id=run.run_id, flow_id=run.flow_id, flow_version=run.flow_version,
                              flow_hash=info.flow.content_hash, selectors_hash=info.flow.selectors_hash,
@@ -54,16 +55,19 @@ class RunStoreListener(RunListener):
             self._record_input(run.total)
 
     def records_counted(self, total: int | None) -> None:
-        # FlowRun opens the input (and sets info.input_file) only after run_started.
+        """Record the input now: FlowRun opens it (setting ``info.input_file``) only after ``run_started``."""
         self._record_input(total)
 
     def step_finished(self, result: StepResult, depth: int) -> None:
+        """Summed in memory, written with the final status (see :class:`~bots.store.rows.StepSummary`)."""
         self.steps.add(result)
 
     def record_finished(self, record: RecordResult) -> None:
+        """Write the outcome at once, so a crash keeps the records done so far."""
         self.store.add_record(self._run_id, record)
 
     def run_finished(self, run: RunResult) -> None:
+        """Write the final status and step timings; the input too, if no earlier call could."""
         if not self._input_recorded and self._info is not None and self._info.input_file is not None:
             self._record_input(run.total)
         self.store.finish_run(run, self.steps.timings())

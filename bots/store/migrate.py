@@ -36,10 +36,12 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def scripts() -> ScriptDirectory:
+    """The revision scripts shipped in the package; no ``alembic.ini`` is needed."""
     return ScriptDirectory.from_config(_config())
 
 
 def head_revision() -> str:
+    """The newest revision this code knows; finding no scripts at all is a packaging error."""
     head = scripts().get_current_head()
     if head is None:
         raise StoreError("no run-store migrations found in " + str(MIGRATIONS))

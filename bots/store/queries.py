@@ -84,6 +84,7 @@ class RunQueries:
             return _run_row(run, tuple(_record_row(r) for r in records))
 
     def step_summary(self, run_id: str) -> list[StepTiming]:
+        """One run's per-action timings, by action name; [] for an unknown run."""
         with self._read() as session:
             rows = session.scalars(select(StepTimingRow).where(StepTimingRow.run_id == run_id)
                                    .order_by(StepTimingRow.action))

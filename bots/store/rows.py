@@ -71,6 +71,9 @@ class StepTiming:
 
 @dataclass(frozen=True)
 class LedgerHead:
+    """The last audit-ledger entry of a folder as the store knows it: an independent copy, so a
+    truncated or rewound ledger file can be detected."""
+
     folder_id: str
     seq: int
     hash: str
@@ -87,6 +90,7 @@ class StepSummary:
         self._by_action: dict[str, list[float]] = {}
 
     def add(self, result: StepResult) -> None:
+        """Count one step execution (a skipped one too) under its action."""
         seconds = max(0.0, result.elapsed)
         entry = self._by_action.setdefault(result.action, [0, 0.0, 0.0, 0])
         entry[0] += 1
@@ -95,5 +99,6 @@ class StepSummary:
         entry[3] += result.status is Status.FAIL
 
     def timings(self) -> list[StepTiming]:
+        """The summaries by action, in whole milliseconds (rounded only here)."""
         return [StepTiming(action, int(count), round(total * 1000), round(peak * 1000), int(failures))
                 for action, (count, total, peak, failures) in sorted(self._by_action.items())]

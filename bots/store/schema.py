@@ -38,6 +38,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        """To the database: aware values only, as UTC."""
         if value is None:
             return None
         if value.tzinfo is None or value.utcoffset() is None:
@@ -47,6 +48,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        """From the database: aware UTC, whether the driver returned naive (SQLite) or offset values."""
         if value is None:
             return None
         if not isinstance(value, dt.datetime):
@@ -55,7 +57,7 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 
 class Base(DeclarativeBase):
-    pass
+    """The models' metadata: what a test compares with the migrations; never used to create tables."""
 
 
 class Run(Base):

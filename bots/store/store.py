@@ -81,6 +81,7 @@ class RunStore(JournalMethods):
             return migrate.current_revision(connection)
 
     def close(self) -> None:
+        """Dispose of the connection pool (the writer is a view of the same engine, so one pool)."""
         self._engine.dispose()
 
     def __enter__(self) -> RunStore:
@@ -112,6 +113,7 @@ class RunStore(JournalMethods):
                          journal_id=journal_id, resumed_from=resumed_from)
 
     def add_record(self, run_id: str, record: RecordResult) -> None:
+        """Write one record's outcome as soon as it is settled, so a crash keeps the records done so far."""
         with self._write() as session:
             session.add(_outcome(run_id, record))
 
@@ -140,6 +142,7 @@ class RunStore(JournalMethods):
             set_head(session, folder_id, seq, hash)
 
     def get_ledger_head(self, folder_id: str) -> LedgerHead | None:
+        """The head recorded for ``folder_id``; None if that ledger never reported one."""
         with self._read() as session:
             return get_head(session, folder_id)
 
