@@ -40,7 +40,7 @@ from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_a
 from keying import LoopTimer  # noqa: E402  (bench/ is the script's folder)
 
 from bots.adapters.excel_reader import read_records  # noqa: E402
-from bots.engine.executor import LocalExecutor, RunRequest  # noqa: E402
+from bots.api import LocalExecutor, RunRequest  # noqa: E402
 from bots.listeners.jsonlog import RunLogListener  # noqa: E402
 from bots.listeners.results_workbook import ResultsWorkbookListener  # noqa: E402
 from bots.listeners.trail import AuditTrail  # noqa: E402

@@ -35,7 +35,7 @@ from kazaguruma_demo.web.server import serve_in_thread  # noqa: E402
 from kazaguruma_demo.web.store import read_all  # noqa: E402
 
 from bots.adapters.excel_reader import read_records  # noqa: E402
-from bots.engine.executor import LocalExecutor, RunRequest  # noqa: E402
+from bots.api import LocalExecutor, RunRequest  # noqa: E402
 from bots.listeners.jsonlog import RunLogListener  # noqa: E402
 from bots.listeners.results_workbook import ResultsWorkbookListener  # noqa: E402
 from bots.listeners.trail import AuditTrail  # noqa: E402
