@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-jpn xvfb xauth xdotool xclip \
 	python3-tk python3-venv poppler-utils postgresql
 
-.PHONY: demo test bench install system-deps lint typecheck unit clean
+.PHONY: demo test bench soak install system-deps lint typecheck unit clean
 
 install: $(STAMPS)/venv
 
@@ -59,6 +59,9 @@ bench: install
 	$(PY) bench/audit.py --entries 1000000
 	$(PY) bench/ocr.py --forms 30
 	$(PY) bench/desktop.py --records 30
+
+soak: install  # the long fuzz of every YAML loader (make test runs a short, fixed-seed one)
+	KZ_FUZZ=long $(VENV)/bin/pytest -q -p no:cacheprovider tests/unit/test_fuzz_loading.py tests/unit/test_expression_fuzz.py
 
 clean:
 	rm -rf $(STAMPS) build *.egg-info

@@ -19,6 +19,7 @@
     │   ├── ExpectationFailed            kind expectation (expected text/value not shown)
     │   ├── FlowFailed                   kind fail (the flow's own ``control.fail`` step)
     │   ├── FocusLost                    kind focus_lost (desktop: another window has the keyboard)
+    │   ├── DriftedCommit                kind selector_drift (a commit's element found only by a fallback)
     │   └── ScreenMismatch               kind screen_mismatch (desktop: not the recorded resolution)
     ├── PlatformError                    exit 3  the windowing system or clipboard tool refused (also an OSError)
     ├── OcrEngineError                   exit 3  tesseract missing or broken: an installation problem
@@ -70,6 +71,7 @@ class ErrorKind(StrEnum):
     FAIL = "fail"
     FOCUS_LOST = "focus_lost"
     SCREEN_MISMATCH = "screen_mismatch"
+    SELECTOR_DRIFT = "selector_drift"
     STEP = "step"
     #: Record-level kinds the engine sets (never raised by a step, so not in ``retry: on``).
     NEEDS_REVIEW = "needs_review"
@@ -179,6 +181,14 @@ class FocusLost(StepError):
     """The expected window does not have the keyboard focus: nothing was typed."""
 
     kind = ErrorKind.FOCUS_LOST
+    action_taken = False
+
+
+class DriftedCommit(StepError):
+    """A commit step's element was found only by a fallback candidate: the step refused to act
+    (nothing submitted) rather than submit on a guess, unless the selector map allows it."""
+
+    kind = ErrorKind.SELECTOR_DRIFT
     action_taken = False
 
 

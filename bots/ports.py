@@ -79,7 +79,10 @@ class RecordSource(Protocol):
     #: The input as a whole (a workbook, a folder of scans): what the results and journal refer to.
     file: Path | None
     headers: list[str]
+    #: Exact count when known without reading the records; else None (learnt at the end).
     total: int | None
+    #: About how many records there are, for progress displays only.
+    estimate: int | None
     #: Every input file when there are several (a folder of scans).
     files: tuple[Path, ...]
 
@@ -90,6 +93,9 @@ class RecordSource(Protocol):
     def finished(self) -> list[tuple[str, str, dict[str, Any]]]:
         """Notices once the records are exhausted (e.g. where the review workbook went)."""
         ...
+
+    def close(self) -> None:
+        """Stop reading and release the input (a stop leaves a long list half-read)."""
 
 
 class JournalStore(Protocol):

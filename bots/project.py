@@ -50,6 +50,16 @@ class Project:
         """Where runs, the run store and the ledgers go: ``KZ_LOGS`` if set (e.g. another disk)."""
         return Path(os.environ["KZ_LOGS"]) if os.environ.get("KZ_LOGS") else self.root / "logs"
 
+    @property
+    def config_file(self) -> Path:
+        """The installation's settings (``kazaguruma.yaml``): e.g. the shared-drive folders flows may
+        read and write besides the project (``paths: {roots: […]}``, checked by ``bots.flow.paths``)."""
+        return self.root / "kazaguruma.yaml"
+
+    def base_roots(self) -> tuple[Path, ...]:
+        """Folders every flow may use without configuration: the project and where its runs go."""
+        return self.root.resolve(), self.logs.resolve()
+
     def relative(self, path: Path) -> Path:
         """A path as shown to people: relative to the root when inside it."""
         try:

@@ -39,6 +39,9 @@ class Params(BaseModel):
     raw_fields: ClassVar[frozenset[str]] = frozenset()
     #: Fields naming a selector-map element (``screen.element``), checked at load time.
     target_fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields that may be given a secret, whole (``"{{ secrets.NAME }}"``): a password typed into
+    #: a field. A secret anywhere else is refused (it could reach a log in a form masking misses).
+    secret_fields: ClassVar[frozenset[str]] = frozenset()
 
     @model_validator(mode="before")
     @classmethod

@@ -14,8 +14,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
+from bots.actions.param_types import ScalarValue
 from bots.engine.context import StepContext
 from bots.errors import ExpectationFailed, InputRecordError
+from bots.flow.paths import download_problem, load_roots, outside_message, resolve, within
 from bots.i18n import tr
 from bots.registry import NoParams, Params, action
 from bots.results.folder import safe_name
@@ -26,6 +28,11 @@ TargetRef = str | Candidate
 _SYSTEM_DOC = "対象の Web システム（フローの `systems:` のキー。Web システムが一つなら省略可）"
 _INTO_DOC = "読んだ値を入れる変数名（以後 `vars.<名前>` で使えます）"
 _PATTERN_DOC = "正規表現。最初のグループ（グループがなければ一致全体）を取り出します"
+
+
+def commits(ctx: StepContext) -> bool:
+    """Whether this step is a commit: it then acts only on an element its first candidate found."""
+    return ctx.step.commit or ctx.step.spec.commits
 
 
 def as_text(value: Any) -> str:
@@ -93,8 +100,9 @@ class FillParams(TargetParams):
     """An element and the value typed into it; no shorthand, the value is required."""
 
     shorthand: ClassVar[str | None] = None
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"value"})  # a password, whole
 
-    value: Any = Field(description="入力する値（`{{ record.列名 }}` など。日付は YYYY-MM-DD、空値は空欄）")
+    value: ScalarValue = Field(description="入力する値（`{{ record.列名 }}` など。日付は YYYY-MM-DD、空値は空欄）")
 
 
 @action("browser.fill", FillParams)
@@ -110,7 +118,8 @@ def fill(ctx: StepContext, p: FillParams) -> None:
     session = ctx.browser(p.system)
     if ctx.run.is_sensitive_value(text, ctx.scope):
         session.mark_sensitive(p.target)  # blacked out in screenshots from now on
-    session.act(p.target, tr("入力", "fill"), ctx.timeout_ms, lambda loc, t: loc.fill(text, timeout=t))
+    session.act(p.target, tr("入力", "fill"), ctx.timeout_ms, lambda loc, t: loc.fill(text, timeout=t),
+                commit=commits(ctx))
 
 
 class SelectParams(TargetParams):
@@ -118,8 +127,8 @@ class SelectParams(TargetParams):
 
     shorthand: ClassVar[str | None] = None
 
-    value: Any = Field(None, description="選ぶ選択肢の `value` 属性（`label` とどちらか一つ）")
-    label: Any = Field(None, description="選ぶ選択肢の表示名（`value` とどちらか一つ）")
+    value: ScalarValue = Field(None, description="選ぶ選択肢の `value` 属性（`label` とどちらか一つ）")
+    label: ScalarValue = Field(None, description="選ぶ選択肢の表示名（`value` とどちらか一つ）")
 
 
 @action("browser.select", SelectParams)
@@ -133,13 +142,13 @@ def select(ctx: StepContext, p: SelectParams) -> None:
     if (p.value is None) == (p.label is None):
         raise InputRecordError(tr("select には value か label のどちらか一つを指定します", "give either value or label"))
     ctx.browser(p.system).select(p.target, ctx.timeout_ms, label=None if p.label is None else as_text(p.label),
-                                 value=None if p.value is None else as_text(p.value))
+                                 value=None if p.value is None else as_text(p.value), commit=commits(ctx))
 
 
 class CheckParams(TargetParams):
     """A checkbox or radio button and the state wanted."""
 
-    checked: Any = Field(True, description="`true` でチェックを付け、`false` で外します（`はい`・`1`・`yes` も true）")
+    checked: ScalarValue = Field(True, description="`true` でチェックを付け、`false` で外します（`はい`・`1`・`yes` も true）")
 
 
 @action("browser.check", CheckParams)
@@ -150,7 +159,7 @@ def check(ctx: StepContext, p: CheckParams) -> None:
     """
     wanted = p.checked if isinstance(p.checked, bool) else str(p.checked).strip().lower() in {"true", "1", "はい", "yes"}
     ctx.browser(p.system).act(p.target, tr("チェック", "check"), ctx.timeout_ms,
-                              lambda loc, t: loc.set_checked(wanted, timeout=t))
+                              lambda loc, t: loc.set_checked(wanted, timeout=t), commit=commits(ctx))
 
 
 @action("browser.click", TargetParams)
@@ -159,11 +168,14 @@ def click(ctx: StepContext, p: TargetParams) -> None:
 
     The commit mark makes ``--dry-run`` stop before the submit and lets a resume tell a record
     that may have been keyed from one that was not.
+    A commit click acts only on an element its first candidate found: found only by a fallback,
+    the record fails (``selector_drift``, nothing submitted) unless the screen's
+    ``allow_fallback_commit`` lists the element.
 
     ``- browser.click: 申請入力.確認へ``
     """
     ctx.browser(p.system).act(p.target, tr("クリック", "click"), ctx.timeout_ms,
-                              lambda loc, t: loc.click(timeout=t))
+                              lambda loc, t: loc.click(timeout=t), commit=commits(ctx))
 
 
 class PressParams(Params):
@@ -187,7 +199,8 @@ def press(ctx: StepContext, p: PressParams) -> None:
     if p.target is None:
         session.page.keyboard.press(p.key)
         return
-    session.act(p.target, tr("キー入力", "press"), ctx.timeout_ms, lambda loc, t: loc.press(p.key, timeout=t))
+    session.act(p.target, tr("キー入力", "press"), ctx.timeout_ms, lambda loc, t: loc.press(p.key, timeout=t),
+                commit=commits(ctx))
 
 
 class WaitForParams(TargetParams):
@@ -213,7 +226,7 @@ class ExpectTextParams(TargetParams):
 
     shorthand: ClassVar[str | None] = None
 
-    text: Any = Field(None, description="表示に含まれているべき文字")
+    text: ScalarValue = Field(None, description="表示に含まれているべき文字")
     pattern: str | None = Field(None, description="表示が一致すべき正規表現（`text` の代わりに）")
 
 
@@ -288,7 +301,8 @@ class DownloadParams(TargetParams):
 
     shorthand: ClassVar[str | None] = None
 
-    save_as: str | None = Field(None, description="保存するファイル名（省略時はサーバーが示す名前）")
+    save_as: str | None = Field(None, description="保存するファイル名（省略時はサーバーが示す名前。実行フォルダの "
+                                                 "`downloads/` の外には保存できません）")
     into: str | None = Field(None, description="保存したファイルのパスを入れる変数名")
 
     def assigned_names(self) -> list[str]:
@@ -309,12 +323,16 @@ def download(ctx: StepContext, p: DownloadParams) -> None:
             loc.click(timeout=budget)
         item = info.value
         folder = ctx.run.info.folder / "downloads"
+        name = str(p.save_as) if p.save_as else item.suggested_filename
+        if problem := download_problem(name, folder):  # a rendered or server-given name escaping the folder
+            item.cancel()
+            raise InputRecordError(problem)
         folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / (str(p.save_as) if p.save_as else item.suggested_filename)
+        dest = resolve(name, folder)
         item.save_as(dest)
         return dest
 
-    dest = session.act(p.target, tr("ダウンロード", "download"), ctx.timeout_ms, click_and_save)
+    dest = session.act(p.target, tr("ダウンロード", "download"), ctx.timeout_ms, click_and_save, commit=commits(ctx))
     if p.into:
         ctx.vars[p.into] = str(dest)
 
@@ -324,7 +342,9 @@ class UploadParams(TargetParams):
 
     shorthand: ClassVar[str | None] = None
 
-    file: str = Field(description="添付するファイルのパス（ないときはそのレコードを入力エラーにします）")
+    file: str = Field(description="添付するファイルのパス（プロジェクトのフォルダからの相対パスも可。許可されたフォルダ"
+                                  "（プロジェクト・kazaguruma.yaml の paths.roots）の外、またはファイルがないときは"
+                                  "そのレコードを入力エラーにします）")
 
 
 @action("browser.upload", UploadParams)
@@ -333,11 +353,14 @@ def upload(ctx: StepContext, p: UploadParams) -> None:
 
     ``- browser.upload: {target: 添付.ファイル, file: "{{ inputs.attachment }}"}``
     """
-    path = Path(str(p.file))
+    roots, _ = load_roots(ctx.run.project)
+    path = resolve(str(p.file), ctx.run.project.root)
+    if not within(path, roots):  # checked before anything is attached: nothing leaves the allowed folders
+        raise InputRecordError(outside_message(str(p.file), path, roots))
     if not path.is_file():
         raise InputRecordError(tr("添付するファイルがありません: {p}", "file to upload not found: {p}", p=path))
     ctx.browser(p.system).act(p.target, tr("添付", "upload"), ctx.timeout_ms,
-                              lambda loc, t: loc.set_input_files(str(path), timeout=t))
+                              lambda loc, t: loc.set_input_files(str(path), timeout=t), commit=commits(ctx))
 
 
 @action("browser.close", NoParams)

@@ -5,13 +5,16 @@ The short names (``set:``, ``if:`` …) are aliases of ``control.*``.
 
 from __future__ import annotations
 
+import time
+from itertools import islice
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from loguru import logger
 from pydantic import Field, model_validator
 
 from bots.engine.context import Scope, StepContext
-from bots.errors import FlowFailed, InputRecordError
+from bots.errors import FlowFailed, InputRecordError, StepTimeout
+from bots.flow.expressions import ExpressionError
 from bots.i18n import tr
 from bots.registry import Params, action
 
@@ -84,13 +87,29 @@ class ForEachParams(Params):
 def for_each(ctx: StepContext, p: ForEachParams) -> None:
     """Run ``steps`` once per item of a list; the item is ``vars.<as>``.
 
+    A record may run at most ``settings.max_loop_iterations`` iterations (10,000 unless the flow
+    says otherwise), nested loops counted together: a longer list fails the record before its
+    first iteration. With a ``timeout`` on the step, the loop stops when it is used up.
+
     ``- for_each: {items: vars.世帯員, as: 世帯員, steps: [...]}``
     """
     items = ctx.evaluate(p.items)
     if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
         raise InputRecordError(tr("for_each の items がリストではありません: {v!r}", "for_each items is not a list: {v!r}",
                                   v=items))
-    for item in items:
+    progress, cap = ctx.scope.progress, ctx.run.loaded.flow.settings.max_loop_iterations
+    batch = list(islice(items, cap - progress.loop_iterations + 1))  # never more than the cap allows, +1 to tell
+    if progress.loop_iterations + len(batch) > cap:
+        raise ExpressionError(tr(
+            "for_each の繰り返しが上限を超えます（このレコードで {m} 回まで。settings.max_loop_iterations）: {x}",
+            "for_each over its limit ({m} iterations per record, settings.max_loop_iterations): {x}",
+            m=f"{cap:,}", x=p.items), p.items)
+    deadline = time.monotonic() + ctx.step.timeout if ctx.step.timeout is not None else None
+    for index, item in enumerate(batch):
+        if deadline is not None and time.monotonic() > deadline:
+            raise StepTimeout(tr("for_each が時間切れです（{t:g}秒、{i}件目の前で停止）",
+                                 "for_each timed out ({t:g}s, stopped before item {i})", t=ctx.step.timeout, i=index + 1))
+        progress.loop_iterations += 1
         ctx.vars[p.as_] = item
         ctx.run_steps(p.steps)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from bots.actions.browser import as_text
+from bots.actions.browser import as_text, commits
 from bots.actions.desktop_params import (
     ClickParams,
     CloseParams,
@@ -63,6 +63,7 @@ def wait_window(ctx: StepContext, p: WaitWindowParams) -> None:
         session.windows.focus(p.window, ctx.timeout)
     else:
         session.windows.find_window(p.window, ctx.timeout)
+    _observed(ctx)
 
 
 @action("desktop.focus", WindowParams)
@@ -74,10 +75,14 @@ def focus(ctx: StepContext, p: WindowParams) -> None:
     ctx.desktop(p.system).windows.focus(p.window, ctx.timeout)
 
 
-def _click(session: DesktopSession, target: str, timeout: float, button: str = "left", clicks: int = 1) -> Window:
-    """Click an element, once its window is the one with the focus; returns that window."""
+def _click(session: DesktopSession, target: str, timeout: float, button: str = "left", clicks: int = 1, *,
+           commit: bool = False) -> Window:
+    """Click an element, once its window is the one with the focus; returns that window. A
+    commit clicks only an element its first candidate found (see ``DesktopSession.refuse_guess``)."""
     try:
         window, rect = session.locate(target, timeout)
+        if commit:
+            session.refuse_guess(target)
         session.windows.require_focus(window, timeout)
     except KazagurumaError as exc:
         exc.action_taken = False  # nothing was clicked: a commit step did not submit
@@ -92,17 +97,35 @@ def _field(ctx: StepContext, system: str | None, target: str | None, window: str
     """Click the field (if named) and check the expected window has the focus: where keys go."""
     session = ctx.desktop(system)
     if target is not None:
-        _click(session, target, ctx.timeout)
+        _click(session, target, ctx.timeout, commit=commits(ctx))
     return session, session.windows.ensure_focus(window, ctx.timeout)
+
+
+def _sent(ctx: StepContext) -> None:
+    """After a step sent input: a commit's effect is yet to be observed by a later step."""
+    if commits(ctx):
+        ctx.scope.progress.unobserved_commit = ctx.step.label
+
+
+def _observed(ctx: StepContext) -> None:
+    """A step that waited for or read back the screen: the commit before it had a visible effect."""
+    ctx.scope.progress.unobserved_commit = None
 
 
 @action("desktop.click", ClickParams)
 def click(ctx: StepContext, p: ClickParams) -> None:
     """Click an element of the selector map (image, OCR text, or point in the window).
 
+    With ``commit: true`` it clicks only an element its first candidate found: found only by a
+    fallback (``{text: OK}`` when the button's image no longer matches), the record fails
+    (``selector_drift``, nothing clicked) unless the screen's ``allow_fallback_commit`` lists it.
+    A later step must then see the commit's effect (``wait_window``, ``wait_for``,
+    ``verify_field``, ``read_text``), or the record ends 要確認, never 成功.
+
     ``- desktop.click: ログイン.ログインボタン``
     """
-    _click(ctx.desktop(p.system), p.target, ctx.timeout, p.button, p.clicks)
+    _click(ctx.desktop(p.system), p.target, ctx.timeout, p.button, p.clicks, commit=commits(ctx))
+    _sent(ctx)
 
 
 @action("desktop.type", TypeParams)
@@ -118,6 +141,7 @@ def type_(ctx: StepContext, p: TypeParams) -> None:
     if p.clear:
         session.keys.clear_field(window)
     session.keys.type_text(window, as_text(p.value), ctx.timeout)
+    _sent(ctx)
 
 
 @action("desktop.hotkey", HotkeyParams)
@@ -128,6 +152,7 @@ def hotkey(ctx: StepContext, p: HotkeyParams) -> None:
     """
     session = ctx.desktop(p.system)
     session.keys.hotkey(session.windows.ensure_focus(p.window, ctx.timeout), p.keys)
+    _sent(ctx)
 
 
 @action("desktop.press", PressParams)
@@ -138,6 +163,7 @@ def press(ctx: StepContext, p: PressParams) -> None:
     """
     session = ctx.desktop(p.system)
     session.keys.press(session.windows.ensure_focus(p.window, ctx.timeout), p.key, p.times)
+    _sent(ctx)
 
 
 def _extract(text: str, pattern: str | None, what: str) -> str:
@@ -165,6 +191,7 @@ def read_text(ctx: StepContext, p: ReadTextParams) -> None:
             raise ExpectationFailed(tr("OCR で読むには target を指定してください", "via: ocr needs a target"))
         text = session.read_region(p.target, ctx.timeout, p.lang)
     ctx.vars[p.into] = _extract(text.strip(), p.pattern, p.target or p.into)
+    _observed(ctx)
 
 
 @action("desktop.wait_for", WaitForParams)
@@ -176,8 +203,9 @@ def wait_for(ctx: StepContext, p: WaitForParams) -> None:
     session = ctx.desktop(p.system)
     if p.state == "visible":
         session.locate(p.target, ctx.timeout)
-        return
-    session.wait_gone(p.target, ctx.timeout)
+    else:
+        session.wait_gone(p.target, ctx.timeout)
+    _observed(ctx)
 
 
 @action("desktop.screenshot", ScreenshotParams)
@@ -206,6 +234,7 @@ def verify_field(ctx: StepContext, p: VerifyFieldParams) -> None:
     if actual != expected:
         raise ExpectationFailed(tr("{t} の入力内容が違います: 期待 {e!r}、実際 {a!r}", "{t} holds {a!r}, expected {e!r}",
                                    t=p.target or tr("入力欄", "the field"), e=expected, a=actual))
+    _observed(ctx)
 
 
 @action("desktop.close", CloseParams)

@@ -8,10 +8,11 @@ not have the focus.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from bots.actions.param_types import ScalarValue, Words
 from bots.registry import Params
 
 _WINDOW_DOC = "ウィンドウ（セレクタ定義の画面名か、タイトルの正規表現）"
@@ -31,7 +32,7 @@ class LaunchParams(DesktopParams):
 
     shorthand: ClassVar[str | None] = "command"
 
-    command: str | list[str] = Field(
+    command: Words = Field(
         description="起動するプログラムと引数（文字列はシェルと同じ規則で区切りますが、シェルは通しません）")
     cwd: str | None = Field(None, description="作業フォルダ")
     window: str | None = Field(None, description="表示を待ってフォーカスするウィンドウ（画面名かタイトルの正規表現）")
@@ -74,8 +75,9 @@ class TypeParams(KeyboardParams):
     """The value to type and, optionally, the field to click first."""
 
     target_fields: ClassVar[tuple[str, ...]] = ("target",)
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"value"})  # a password, whole
 
-    value: Any = Field(description="入力する値（`{{ record.列名 }}` など）")
+    value: ScalarValue = Field(description="入力する値（`{{ record.列名 }}` など）")
     target: str | None = Field(None, description="先にクリックする要素（入力欄など）")
     clear: bool = Field(False, description="先に全選択して、欄の内容を消す")
 
@@ -85,7 +87,7 @@ class HotkeyParams(KeyboardParams):
 
     shorthand: ClassVar[str | None] = "keys"
 
-    keys: str | list[str] = Field(description="同時に押すキー（`ctrl+s` または `[ctrl, s]`）")
+    keys: Words = Field(description="同時に押すキー（`ctrl+s` または `[ctrl, s]`）")
 
 
 class PressParams(KeyboardParams):
@@ -142,7 +144,7 @@ class VerifyFieldParams(KeyboardParams):
 
     target_fields: ClassVar[tuple[str, ...]] = ("target",)
 
-    value: Any = Field(description="欄に入っているべき値（1 文字ずつ比べます）")
+    value: ScalarValue = Field(description="欄に入っているべき値（1 文字ずつ比べます）")
     target: str | None = Field(None, description="先にクリックする欄（省略時はフォーカスのある欄を読みます）")
     select_all: str = Field("ctrl+a", description=_SELECT_ALL_DOC)
     copy_keys: str = Field("ctrl+c", description=_COPY_KEYS_DOC)

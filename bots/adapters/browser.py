@@ -23,6 +23,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from bots.adapters.locators import build_locator, union
 from bots.adapters.playwright_errors import translate
 from bots.errors import (
+    DriftedCommit,
     FlowError,
     InputRecordError,
     KazagurumaError,
@@ -31,7 +32,7 @@ from bots.errors import (
     TargetSystemError,
 )
 from bots.i18n import tr
-from bots.selectors.drift import drift_message
+from bots.selectors.drift import drift_message, drifted_commit_message
 from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
 
 T = TypeVar("T")
@@ -127,26 +128,32 @@ class BrowserSession:
                 return locator
         raise PlaywrightTimeoutError("the element went away while it was being resolved")
 
-    def act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T]) -> T:
+    def act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T], *,
+            commit: bool = False) -> T:
         """Resolve ``target`` and run ``do(locator, timeout_ms)`` on it, watching for error screens.
 
         The first try acts at once (no extra round trip when the screen is already right). If
         the element is not there within the first slice, the step only *waits* in slices,
         checking the error indicators in between, and acts once with the time that is left, so
         an input is never sent twice. Whether a timed-out try sent its input is read from
-        Playwright's call log.
+        Playwright's call log. A ``commit`` acts only on an element its first candidate found
+        (or one the map lists in ``allow_fallback_commit``): see :meth:`_refuse_guess`.
         """
         try:
-            return self._act(target, what, timeout_ms, do)
+            return self._act(target, what, timeout_ms, do, commit)
         except _Dispatched:
             return cast(T, None)
 
-    def _act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T]) -> T:
+    def _act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T],
+             commit: bool) -> T:
         key = self.describe(target)
         deadline = time.monotonic() + timeout_ms / 1000
         first = min(_FIRST_SLICE_MS, timeout_ms)
         try:
-            return do(self.element(target, first), first)
+            locator = self.element(target, first)
+            if commit:
+                self._refuse_guess(target, key)
+            return do(locator, first)
         except PlaywrightTimeoutError as exc:
             self._after_timeout(exc, what, key, last=first >= timeout_ms)
         except PlaywrightError as exc:
@@ -159,6 +166,8 @@ class BrowserSession:
             try:
                 locator = self.element(target, budget)
                 locator.first.wait_for(state="visible", timeout=budget)
+                if commit:
+                    self._refuse_guess(target, key)
             except PlaywrightTimeoutError as exc:
                 self._after_timeout(exc, what, key, last=budget >= remaining)
                 continue
@@ -171,6 +180,18 @@ class BrowserSession:
             except PlaywrightError as exc:
                 self._chosen.pop(key, None)
                 raise translate(exc, f"{what}: {key}", status=self._error_status()) from exc
+
+    def _refuse_guess(self, target: Target, key: str) -> None:
+        """A commit step whose element only a fallback candidate found does not act: the record
+        fails with the drift, nothing submitted (unless the map allows it for that element)."""
+        chosen = self._chosen.get(key, 0)
+        if chosen == 0 or (isinstance(target, str) and self.selector_map is not None
+                           and self.selector_map.fallback_commit_allowed(target)):
+            return
+        candidates = self.candidates(target)
+        self._chosen.pop(key, None)  # a retry resolves afresh: the first candidate may be back
+        raise DriftedCommit(drifted_commit_message(key, candidates[0].describe(), chosen + 1,
+                                                   candidates[chosen].describe()))
 
     def _after_timeout(self, exc: PlaywrightTimeoutError, what: str, key: str, *, last: bool) -> None:
         """Decide what a timed-out try means; returns only if waiting may go on."""
@@ -228,7 +249,8 @@ class BrowserSession:
         text: str = self.act(target, tr("読み取り", "read"), timeout_ms, lambda loc, t: loc.first.inner_text(timeout=t))
         return text
 
-    def select(self, target: Target, timeout_ms: float, *, label: str | None = None, value: str | None = None) -> None:
+    def select(self, target: Target, timeout_ms: float, *, label: str | None = None, value: str | None = None,
+               commit: bool = False) -> None:
         """Choose an option by label or value. An option the list does not offer is the record's
         problem (InputRecordError naming what is offered), not a missing element."""
         wanted, by = (label, "label") if label is not None else (value, "value")
@@ -245,7 +267,7 @@ class BrowserSession:
                                               t=self.describe(target), w=wanted, o=shown)) from None
                 raise
 
-        self.act(target, tr("選択", "select"), timeout_ms, choose)
+        self.act(target, tr("選択", "select"), timeout_ms, choose, commit=commit)
 
     @staticmethod
     def _options(loc: Locator, by: str) -> list[str] | None:

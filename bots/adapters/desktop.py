@@ -27,6 +27,7 @@ from bots.adapters.desktop_input import DesktopInput, key_names
 from bots.adapters.screen_match import best_match, load_template, to_gray
 from bots.adapters.screen_text import find_text, read_text
 from bots.errors import (
+    DriftedCommit,
     ElementNotFound,
     FlowError,
     InputRecordError,
@@ -39,7 +40,7 @@ from bots.errors import (
 from bots.i18n import tr
 from bots.platform.desktop import DesktopPlatform, Rect, Window, current_platform
 from bots.selectors.desktop_model import DEFAULT_CONFIDENCE, DEFAULT_SCALES
-from bots.selectors.drift import drift_message
+from bots.selectors.drift import drift_message, drifted_commit_message
 from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
 
 Notify = Callable[[str, str, dict[str, Any]], None]
@@ -163,6 +164,19 @@ class DesktopSession:
                                      c=", ".join(describe(c) for c in candidates)))
 
         return self.windows.wait(probe, timeout, ref)
+
+    def refuse_guess(self, ref: str) -> None:
+        """Before a commit acts on ``ref``: refuse (nothing clicked) when only a fallback candidate
+        found it, unless the map lists it in ``allow_fallback_commit``. Under another theme the
+        first candidate (the button's image) no longer matched and ``{text: OK}`` found a box that
+        reached the Cancel button: a commit never acts on a guess."""
+        chosen = self._chosen.get(ref, 0)
+        if chosen == 0 or (self.selector_map is not None and self.selector_map.fallback_commit_allowed(ref)):
+            return
+        _, candidates = self.candidates(ref)
+        self._chosen.pop(ref, None)  # a retry looks for the first candidate again
+        raise DriftedCommit(drifted_commit_message(ref, describe(candidates[0]), chosen + 1,
+                                                   describe(candidates[chosen])))
 
     def read_region(self, ref: str, timeout: float, lang: str) -> str:
         """OCR of the element's rectangle (a ``region:`` candidate, usually)."""

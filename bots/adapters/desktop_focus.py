@@ -24,6 +24,7 @@ from bots.errors import (
 )
 from bots.i18n import tr
 from bots.platform.desktop import DesktopPlatform, Window, find_windows
+from bots.platform.process import shielded
 from bots.platform.wait import wait_until
 from bots.selectors.model import SelectorMap
 
@@ -158,7 +159,7 @@ class DesktopWindows:
             args[0] = sys.executable  # the runner's own interpreter (the venv), portably
         try:
             process = subprocess.Popen(args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL)
+                                       stderr=subprocess.DEVNULL, **shielded())  # Ctrl+C is the runner's
         except OSError as exc:
             raise ApplicationStartError(tr("アプリケーションを起動できません: {c}（{e}）", "cannot start {c} ({e})",
                                            c=" ".join(args), e=exc.strerror or exc)) from exc

@@ -8,6 +8,9 @@ power cut leaves either the previous results or the new ones, never half a workb
 Strings are written as text cells (format ``@``) so 郵便番号 ``0600000``, 電話番号 and 受付番号
 keep their leading zeros when staff edit them, and a value starting with ``=`` stays text
 instead of becoming a formula (citizen data must never execute in Excel).
+
+Statuses arrive as :class:`~bots.results.model.Status` and are put into words (成功 / succeeded)
+only here, when written, in the language of the run: nothing parses displayed text.
 """
 
 from __future__ import annotations
@@ -28,16 +31,32 @@ from openpyxl.utils import get_column_letter
 
 from bots.errors import FlowError, RunAborted
 from bots.i18n import tr
+from bots.results.model import Status
 
-STATUSES = ("成功", "失敗", "要確認", "未処理")
-STATUS_COLUMN, ERROR_COLUMN, TIME_COLUMN = "状態", "エラー内容", "処理日時"
+#: The statuses the 概要 sheet counts, in this order (others are counted when they occur).
+STATUSES = (Status.PASS, Status.FAIL, Status.REVIEW, Status.NOT_RUN)
 # Excel's own 良い / 悪い / どちらでもない cell styles, so the colours look familiar.
 _STATUS_STYLE = {
-    "成功": ("C6EFCE", "006100"),
-    "失敗": ("FFC7CE", "9C0006"),
-    "要確認": ("FFEB9C", "9C5700"),
+    Status.PASS: ("C6EFCE", "006100"),
+    Status.FAIL: ("FFC7CE", "9C0006"),
+    Status.REVIEW: ("FFEB9C", "9C5700"),
 }
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
+
+
+def status_column() -> str:
+    """The heading of the status column, in the run's language."""
+    return tr("状態", "status")
+
+
+def error_column() -> str:
+    """The heading of the error column, in the run's language."""
+    return tr("エラー内容", "error")
+
+
+def time_column() -> str:
+    """The heading of the processed-at column, in the run's language."""
+    return tr("処理日時", "processed at")
 
 
 class ResultsWorkbook:
@@ -68,40 +87,44 @@ class ResultsWorkbook:
         self._text = set(text_columns) | set(self.output_names)
         taken = set(self.input_headers)
         self._status_col, self._error_col, self._time_col = (
-            _unique(name, taken) for name in (STATUS_COLUMN, ERROR_COLUMN, TIME_COLUMN)
+            _unique(name, taken) for name in (status_column(), error_column(), time_column())
         )
         self._output_cols = [_unique(name, taken) for name in self.output_names]
         self.columns = [*self.input_headers, self._status_col, *self._output_cols, self._error_col, self._time_col]
+        self.notes: list[str] = []
         self._wb = Workbook()
         self._ws = self._wb.active
-        self._ws.title = "結果"
+        self._ws.title = tr("結果", "results")
         self._ws.append(self.columns)
         for cell in self._ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(vertical="center", wrap_text=True)
         self._ws.freeze_panes = "A2"
         self._widths = [_display_width(name) for name in self.columns]
-        self.counts: Counter[str] = Counter()
+        self.counts: Counter[Status] = Counter()
+        self._last_row = 1  # counted here: openpyxl's max_row scans every cell, quadratic over a long run
 
     def add(
         self,
         raw: Mapping[str, Any],
-        status: str,
+        status: Status,
         outputs: Mapping[str, Any],
         error: str | None,
         processed_at: dt.datetime | None,
     ) -> None:
         """Append one record's row. ``processed_at`` is None for 未処理 records."""
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; expected one of {STATUSES}")
-        names = [*self.input_headers, STATUS_COLUMN, *self.output_names, ERROR_COLUMN, TIME_COLUMN]
-        values = [*(raw.get(h) for h in self.input_headers), status]
+        if not isinstance(status, Status):  # a word (成功, succeeded) would be parsing display text
+            raise TypeError(f"status must be a Status, not {status!r}")
+        text_columns = [*(h in self._text for h in self.input_headers), False]
+        text_columns += [True] * len(self.output_names) + [False, False]
+        values = [*(raw.get(h) for h in self.input_headers), status.label()]
         values += [outputs.get(name) for name in self.output_names]
         values += [error, processed_at]
-        row = self._ws.max_row + 1
-        for col, (name, value) in enumerate(zip(names, values, strict=True), start=1):
+        self._last_row += 1
+        row = self._last_row
+        for col, (as_text, value) in enumerate(zip(text_columns, values, strict=True), start=1):
             cell = self._ws.cell(row=row, column=col)
-            self._write(cell, value, as_text=name in self._text and name not in (STATUS_COLUMN, TIME_COLUMN))
+            self._write(cell, value, as_text=as_text)
             self._widths[col - 1] = max(self._widths[col - 1], _display_width(_shown(value)))
         status_cell = self._ws.cell(row=row, column=len(self.input_headers) + 1)
         if status in _STATUS_STYLE:
@@ -111,12 +134,16 @@ class ResultsWorkbook:
         self._ws.cell(row=row, column=len(self.columns) - 1).alignment = Alignment(wrap_text=True, vertical="top")
         self.counts[status] += 1
 
+    def note(self, text: str) -> None:
+        """A line for the 概要 sheet that staff must read (e.g. rows never read after a stop)."""
+        self.notes.append(text)
+
     def save(self) -> Path:
         """Write 結果 and 概要 to a temp file beside ``path``, then atomically replace ``path``."""
         for col, width in enumerate(self._widths, start=1):
             self._ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, _MIN_WIDTH), _MAX_WIDTH)
-        if self._ws.max_row > 1:
-            self._ws.auto_filter.ref = self._ws.dimensions
+        if self._last_row > 1:
+            self._ws.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self._last_row}"
         self._write_summary()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp.xlsx", dir=self.path.parent)
@@ -163,18 +190,24 @@ class ResultsWorkbook:
             cell.value = value
 
     def _write_summary(self) -> None:
-        if "概要" in self._wb.sheetnames:
-            del self._wb["概要"]
-        ws = self._wb.create_sheet("概要")
-        ws.append(["項目", "件数"])
-        for status in STATUSES:
-            ws.append([status, self.counts[status]])
-        ws.append(["合計", sum(self.counts.values())])
+        title = tr("概要", "summary")
+        if title in self._wb.sheetnames:
+            del self._wb[title]
+        ws = self._wb.create_sheet(title)
+        ws.append([tr("項目", "item"), tr("件数", "count")])
+        shown = [*STATUSES, *(s for s in Status if s not in STATUSES and self.counts[s])]
+        for status in shown:
+            ws.append([status.label(), self.counts[status]])
+        ws.append([tr("合計", "total"), sum(self.counts.values())])
+        total_row = ws.max_row
         ws.append([])
-        ws.append(["入力ファイル", str(self.input_path)])
-        ws.append(["作成日時", dt.datetime.now().replace(microsecond=0)])
+        ws.append([tr("入力ファイル", "input file"), str(self.input_path)])
+        ws.append([tr("作成日時", "created at"), dt.datetime.now().replace(microsecond=0)])
         ws.cell(row=ws.max_row, column=2).number_format = "yyyy/mm/dd hh:mm:ss"
-        for cell in (*ws[1], ws.cell(row=len(STATUSES) + 2, column=1)):
+        for text in self.notes:
+            ws.append([tr("注意", "note"), text])
+            ws.cell(row=ws.max_row, column=2).font = Font(bold=True, color="9C0006")
+        for cell in (*ws[1], ws.cell(row=total_row, column=1)):
             cell.font = Font(bold=True)
         ws.column_dimensions["A"].width = 14
         ws.column_dimensions["B"].width = min(max(_display_width(str(self.input_path)) + 2, 20), 80)
@@ -188,7 +221,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _unique(name: str, taken: set[str]) -> str:
     """A results column name that does not clash with an input header (状態 → 状態（結果）)."""
-    candidate = name if name not in taken else f"{name}（結果）"
+    candidate = name if name not in taken else tr("{n}（結果）", "{n} (result)", n=name)
     taken.add(candidate)
     return candidate
 

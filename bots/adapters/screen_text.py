@@ -66,21 +66,45 @@ def squash(text: str) -> str:
 
 
 def find_text(image: Image.Image, wanted: str, lang: str) -> Rect | None:
-    """Where ``wanted`` is shown in ``image`` (pixels of ``image``), or None."""
+    """Where ``wanted`` is shown in ``image`` (pixels of ``image``), or None.
+
+    The box covers the matched characters only, never the rest of the line: on a dialog whose
+    buttons read "Cancel OK", ``OK`` is the box of the OK word, so a click cannot land on
+    Cancel. A match on whole words is preferred to one inside a longer word (``OK`` in ``OKAY``);
+    a match inside a word is cut to its share of the word's width.
+    """
     target = squash(wanted)
     if not target:
         return None
     words = read_batch([_prepare(image)], lang=lang, psm=11)[0]
-    for line in _lines(words):
-        for start in range(len(line)):
-            text = ""
-            for end in range(start, len(line)):
-                text += squash(line[end].text)
-                if target in text:
-                    return _box(line[start:end + 1])
-                if len(text) > len(target) + 8:
-                    break
-    return None
+    partial: Rect | None = None
+    for found in _lines(words):
+        line = [word for word in found if squash(word.text)]
+        texts = [squash(word.text) for word in line]
+        starts = [sum(len(t) for t in texts[:i]) for i in range(len(texts))]
+        joined = "".join(texts)
+        at = joined.find(target)
+        while at != -1:
+            end = at + len(target)
+            first = max(i for i, s in enumerate(starts) if s <= at)
+            last = max(i for i, s in enumerate(starts) if s < end)
+            if starts[first] == at and starts[last] + len(texts[last]) == end:
+                return _box(line[first:last + 1])
+            if partial is None:
+                partial = _part_box(line[first:last + 1], at - starts[first], starts[last] + len(texts[last]) - end,
+                                    len(texts[first]), len(texts[last]))
+            at = joined.find(target, at + 1)
+    return partial
+
+
+def _part_box(words: list[Word], skip_left: int, skip_right: int, first_len: int, last_len: int) -> Rect:
+    """The words' box without the characters before and after the match (their share of the
+    first and last word's width: a fair guess for one line of one font)."""
+    box = _box(words)
+    left_cut = (words[0].right - words[0].left) * skip_left // max(1, first_len) // ENLARGE
+    right_cut = (words[-1].right - words[-1].left) * skip_right // max(1, last_len) // ENLARGE
+    width = max(1, box.width - left_cut - right_cut)
+    return Rect(box.x + left_cut, box.y, width, box.height)
 
 
 def _box(words: list[Word]) -> Rect:

@@ -64,7 +64,7 @@ def masked(text: str | None) -> str | None:
 def run_status_label(status: str) -> str:
     """A run status in words staff understand; unknown statuses pass through unchanged."""
     labels = {"running": tr("実行中", "running"), "completed": tr("完了", "completed"),
-              "stopped": tr("停止", "stopped"), "aborted": tr("中断", "aborted"),
+              "stopped": tr("停止", "stopped"), "aborted": tr("中断", "aborted"), "failed": tr("失敗", "failed"),
               "invalid": tr("不正（未実行）", "invalid (not run)"),
               "interrupted": tr("異常終了（再開済み）", "interrupted (resumed)")}
     return labels.get(status, status)
@@ -79,7 +79,7 @@ def trigger_label(trigger: str) -> str:
 def status_tone(status: Status | str) -> str:
     """The row tone for a record or run status; ``""`` when nothing needs attention drawn."""
     return {Status.PASS: "ok", Status.FAIL: "fail", Status.REVIEW: "review", Status.NOT_RUN: "warn",
-            "completed": "ok", "aborted": "fail", "invalid": "fail", "stopped": "warn",
+            "completed": "ok", "aborted": "fail", "failed": "fail", "invalid": "fail", "stopped": "warn",
             "running": "warn", "interrupted": "fail"}.get(status, "")
 
 

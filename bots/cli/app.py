@@ -54,5 +54,6 @@ def add_command(name: str, help_text: str, command: Callable[..., None]) -> None
 def main() -> None:
     """Entry point: library logging goes to the run log, not the terminal."""
     logger.remove()
-    logger.add(sys.stderr, level="ERROR", format="{message}")
+    # diagnose=False: a traceback must never print local variables (a password typed, a record).
+    logger.add(sys.stderr, level="ERROR", format="{message}", diagnose=False)
     app()

@@ -33,7 +33,7 @@ from bots.project import Project
 from bots.store.store import RunStore
 
 app = typer.Typer(no_args_is_help=True)
-STATUSES = ("running", "completed", "stopped", "aborted", "invalid")
+STATUSES = ("running", "completed", "stopped", "aborted", "failed", "invalid")
 
 
 class ReportFormat(StrEnum):

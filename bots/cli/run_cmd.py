@@ -66,9 +66,11 @@ def execute(request: RunRequest, console: Console, verbose: bool) -> None:
         console.print(tr("[red]監査記録を開けないため実行しません: {e}[/]", "[red]not run: the audit trail cannot be opened: {e}[/]",
                          e=escape(str(exc))))
         raise typer.Exit(ExitCode.ABORTED) from None
-    except KeyboardInterrupt:  # the second stop request: the run is recorded as aborted
-        console.print(tr("強制停止しました。続きから再開するには runner.py resume を使います",
-                         "aborted; continue later with runner.py resume"))
+    except KeyboardInterrupt:  # a stop request repeated while the results were being saved: quit without them
+        console.print(tr("[red]強制終了しました。結果ファイルは保存されていません（各行の処理状況は実行記録にあります）。"
+                         "続きから再開するには runner.py resume を使います[/]",
+                         "[red]quit: the results workbook was not saved (each record's outcome is in the run store). "
+                         "Continue later with runner.py resume[/]"))
         raise typer.Exit(ExitCode.ABORTED) from None
     console.print(tr("実行記録: {f}", "run folder: {f}", f=result.folder))
     if result.results_workbook is not None:

@@ -18,6 +18,7 @@ from bots.i18n import tr
 from bots.listeners.console import print_diagnostics
 from bots.project import Project
 from bots.schedule.loader import LoadedSchedule, load_all, load_schedule, schedule_files
+from bots.schedule.reach import quiet_reasons
 from bots.schedule.report import when
 from bots.schedule.trigger import CalendarTrigger
 
@@ -35,8 +36,8 @@ def _now(value: str | None) -> dt.datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=9)))
 
 
-def _valid(project: Project, console: Console) -> dict[str, LoadedSchedule]:
-    valid, found = load_all(project.schedules, project)
+def _valid(project: Project, console: Console, now: dt.datetime | None = None) -> dict[str, LoadedSchedule]:
+    valid, found = load_all(project.schedules, project, now)
     print_diagnostics(console, list(found))
     return valid
 
@@ -47,19 +48,24 @@ def _trigger(item: LoadedSchedule, now: dt.datetime) -> CalendarTrigger:
 
 @app.command("validate", help=tr("スケジュール定義を検査します", "validate schedule files"))
 def validate(paths: list[Path] = typer.Argument(None, help=tr("ファイルかフォルダ（既定: schedules/）",
-                                                              "files or folders (default: schedules/)"))) -> None:
-    """``schedule validate``: every problem of the schedule files, before the daemon meets them at night."""
+                                                              "files or folders (default: schedules/)")),
+             now: str = typer.Option(None, "--now", hidden=True)) -> None:
+    """``schedule validate``: every problem of the schedule files, before the daemon meets them at night.
+    A schedule that will never run is a warning: valid, but shown."""
     err = Console(stderr=True, soft_wrap=True)
     project = Project.discover()
+    at = _now(now)
     files: list[Path] = []
     for path in paths or [project.schedules]:
         files.extend(schedule_files(path) if path.is_dir() else [path])
-    errors = 0
+    errors = warnings = 0
     for path in files:
-        _, found = load_schedule(path, project)
+        _, found = load_schedule(path, project, at)
         print_diagnostics(err, list(found))
         errors += len(found.errors)
-    err.print(tr("{n} ファイルを検査: エラー {e} 件", "{n} files checked: {e} errors", n=len(files), e=errors))
+        warnings += len(found.warnings)
+    err.print(tr("{n} ファイルを検査: エラー {e} 件、警告 {w} 件", "{n} files checked: {e} errors, {w} warnings",
+                 n=len(files), e=errors, w=warnings))
     raise typer.Exit(ExitCode.INVALID if errors else ExitCode.OK)
 
 
@@ -90,13 +96,18 @@ def next_fires(days: int = typer.Option(7, "--days", min=1, max=400, help=tr("�
     until = at + dt.timedelta(days=days)
     lines: list[tuple[dt.datetime, str]] = []
     zones: set[str] = set()
-    for sid, item in sorted(_valid(Project.discover(), Console(stderr=True)).items()):
+    project = Project.discover()
+    valid = _valid(project, Console(stderr=True), at)
+    runs = 0
+    for sid, item in sorted(valid.items()):
         if not item.schedule.enabled:
             continue
         zone, title = item.schedule.trigger.zone, item.schedule.title
         zones.add(str(zone))
         trigger = _trigger(item, at)
-        for fire in trigger.upcoming(at, until):
+        upcoming = trigger.upcoming(at, until)
+        runs += len(upcoming)
+        for fire in upcoming:
             moved = tr("（{d} から移動）", " (moved from {d})", d=when(fire.moved_from, zone)) if fire.moved_from else ""
             lines.append((fire.at, f"{when(fire.at, zone)}  {sid}  {escape(title)}{moved}"))
         for base, reason in trigger.skipped_between(at - dt.timedelta(microseconds=1), until):
@@ -109,5 +120,8 @@ def next_fires(days: int = typer.Option(7, "--days", min=1, max=400, help=tr("�
                      a=when(at, shown), d=days, z=", ".join(sorted(zones)) or str(shown)))
     for _, text in sorted(lines, key=lambda pair: pair[0]):
         console.print(text)
-    if not lines:
+    if not runs:  # say why, also when only closed days were listed
         console.print(tr("予定はありません", "nothing scheduled"))
+        schedules = {sid: item.schedule for sid, item in valid.items()}
+        for reason in quiet_reasons(schedules, len(schedule_files(project.schedules)), at, until):
+            console.print("  " + escape(reason))

@@ -51,7 +51,11 @@ def scheduler(
         def runner(slots: SystemSlots, retry_later: RetryLater) -> FireRunner:
             return FireRunner(project, trail, reporter, slots, stop, console, retry_later)
 
-        daemon = SchedulerDaemon(ScheduleFiles(project, reporter, console), url, reporter, runner, stop)
+        try:
+            daemon = SchedulerDaemon(ScheduleFiles(project, reporter, console), url, reporter, runner, stop)
+        except KazagurumaError as exc:  # e.g. a job store URL that is not SQLite or PostgreSQL
+            console.print(tr("[red]起動しません: {e}[/]", "[red]not started: {e}[/]", e=exc))
+            raise typer.Exit(ExitCode.ABORTED) from None
         with graceful_stop(stop, lambda text: console.print(f"[yellow]{text}[/]")):
             daemon.start()
             console.print(tr("スケジューラを起動しました（{n} 件）。停止は Ctrl+C", "scheduler started ({n} schedules); Ctrl+C stops",

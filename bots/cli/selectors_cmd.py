@@ -1,6 +1,9 @@
-"""``runner.py selectors check SYSTEM --url URL``: which elements resolve on a live screen."""
+"""``runner.py selectors check SYSTEM --url URL``: which elements resolve on a live screen;
+``runner.py selectors validate [FILES…]``: every selector map and form template checked offline."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from playwright.sync_api import Error as PlaywrightError
@@ -15,10 +18,32 @@ from bots.i18n import tr
 from bots.listeners.console import print_diagnostics
 from bots.platform.browser import launch_options
 from bots.project import Project
+from bots.selectors.form_template import load_form_template
 from bots.selectors.loader import load_selector_map, selectors_path
 from bots.spec.validation import suggest
 
 app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("validate", help=tr("セレクタ定義と帳票定義を検査（構文・候補・画像）。エラーは file:line:col で",
+                                   "check selector maps and form templates (syntax, candidates, images)"))
+def validate(
+    paths: list[Path] = typer.Argument(None, help=tr("ファイル（既定: selectors/ の全部）", "files (default: all of selectors/)")),
+) -> None:
+    """``selectors validate``: the same checks ``validate`` runs for the maps a flow uses, for every map."""
+    console = Console(stderr=True, soft_wrap=True)
+    project = Project.discover()
+    files = list(paths or sorted(project.selectors.rglob("*.yaml")))
+    errors = warnings = 0
+    for path in files:
+        is_form = path.resolve().parent.name == "forms"
+        _, found = load_form_template(path) if is_form else load_selector_map(path)
+        print_diagnostics(console, list(found))
+        errors += len(found.errors)
+        warnings += len(found.warnings)
+    console.print(tr("{n} ファイルを検査: エラー {e} 件、警告 {w} 件", "{n} files checked: {e} errors, {w} warnings",
+                     n=len(files), e=errors, w=warnings))
+    raise typer.Exit(ExitCode.INVALID if errors else ExitCode.OK)
 
 
 @app.command("check", help=tr("画面上でどの要素がどの候補で見つかるかを表示", "show which elements resolve, by which candidate"))

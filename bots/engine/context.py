@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bots.errors import FlowError
+from bots.errors import FlowError, InputRecordError
 from bots.flow import expressions
 from bots.i18n import tr
 from bots.project import Project
@@ -78,6 +78,18 @@ class RunContext:
             return False
         return any(masker.is_sensitive(name) and str(v) == value for name, v in record.values.items() if v)
 
+    def env_of(self, loaded: LoadedFlow) -> dict[str, str]:
+        """What expressions of ``loaded`` see as ``env``: only the names its ``env:`` declares."""
+        return {name: self.env[name] for name in loaded.flow.env if name in self.env}
+
+    def secret(self, name: str) -> str:
+        """A secret, for a parameter that takes one whole (registered with the masker first)."""
+        try:
+            return self.secrets[name]
+        except KeyError:
+            raise InputRecordError(tr("秘密情報 {n} がありません（環境変数 {n} を設定してください）",
+                                      "secret {n} is not set (set the environment variable {n})", n=name)) from None
+
     def run_namespace(self) -> dict[str, Any]:
         """What expressions see as ``run``: this run's identity, fixed when it started."""
         return {
@@ -114,6 +126,11 @@ class RecordProgress:
     #: so it is never retried blindly (unless the system says nothing was saved) and goes to 要確認.
     commit_started: bool = False
     watcher: CommitWatcher | None = None
+    #: ``for_each`` iterations run so far, nested loops and sub-flows counted together.
+    loop_iterations: int = 0
+    #: A desktop commit step no later step has observed an effect of (its label): the record
+    #: then ends 要確認, never 成功 — a click that hit nothing looks exactly like one that worked.
+    unobserved_commit: str | None = None
 
     def start_commit(self) -> None:
         """Before the commit step: journalled durably first, and no blind retry from here on."""
@@ -192,11 +209,11 @@ class StepContext:
     def render(self, value: Any) -> Any:
         """Fill ``value``'s templates for a step that renders late (its params are rendered already,
         except the action's raw fields)."""
-        return expressions.render(value, self.namespace())
+        return expressions.render(value, self.namespace(), timeout=self.timeout)
 
     def evaluate(self, expr: str) -> Any:
         """An expression's value in this step's names (``if``'s condition, ``for_each``'s items)."""
-        return expressions.evaluate(expr, self.namespace())
+        return expressions.evaluate(expr, self.namespace(), timeout=self.timeout)
 
     def run_steps(self, steps: list[StepBase], scope: Scope | None = None) -> None:
         """Run nested steps (if/for_each/group) in this scope, one level deeper."""
@@ -237,7 +254,7 @@ def namespace(run: RunContext, scope: Scope) -> dict[str, Any]:
         "record": scope.record.values if scope.record else {},
         "inputs": scope.inputs if scope.inputs is not None else run.inputs,
         "vars": scope.vars,
-        "env": run.env,
-        "secrets": run.secrets,
+        "env": run.env_of(scope.loaded or run.loaded),
+        "secrets": expressions.SECRETS_REFUSED,  # whole secrets are resolved by the step runner only
         "run": run.run_namespace(),
     }

@@ -104,6 +104,17 @@ def decider(request: RunRequest, ask: Decide | None) -> Decide:
     return ask or (lambda found: "refuse")
 
 
+def required_failed(context: RunContext, listener: RunListener, exc: BaseException) -> None:
+    """A required listener (run store, ledger, results workbook) failed. Mid-run: stop after the
+    current record (aborted). At the end: the run is not a success — a completed run becomes
+    failed, with the reason (e.g. the results workbook is open in Excel)."""
+    if context.result.status is RunStatus.RUNNING:
+        context.abort(tr("実行記録を書き込めないため停止しました（{n}）: {e}",
+                         "stopped: the run record cannot be written ({n}): {e}", n=type(listener).__name__, e=exc))
+    else:
+        context.result.fail(str(exc) or type(exc).__name__)
+
+
 class LocalExecutor:
     """Runs a flow in this process. With a ``journal`` (the run store) every record's progress
     is journalled and interrupted runs can be resumed; without one (tests of the engine alone,
@@ -135,9 +146,7 @@ class LocalExecutor:
         context = RunContext(loaded=loaded, project=self.project, result=result, info=info, listeners=listener_set,
                              inputs=inputs, resources=resources, dry_run=request.dry_run,
                              stop=stop or threading.Event(), secrets=SecretsView(info.masker), journal=self.journal)
-        listener_set.on_required_failure = lambda listener, exc: context.abort(tr(
-            "実行記録を書き込めないため停止しました（{n}）: {e}", "stopped: the run record cannot be written ({n}): {e}",
-            n=type(listener).__name__, e=exc))
+        listener_set.on_required_failure = lambda listener, exc: required_failed(context, listener, exc)
         resources.bind(context)
         with guard_run(context):  # the abort hotkey, for flows that hold mouse and keyboard
             FlowRun(context, resume=request.resume, decide=decider(request, ask)).execute()

@@ -2,15 +2,26 @@
 
 Per-record isolation: a record that fails is marked with its reason by the
 :class:`~bots.engine.keying.RecordKeyer` and the loop goes on, until ``settings.max_failures``
-failures (or a target system that stopped answering) stop the run cleanly. Rows not reached are
-reported 未処理; records an earlier run of the same job settled are reported, never keyed again.
+failures (or a target system that stopped answering) stop the run cleanly. Records an earlier
+run of the same job settled are reported, never keyed again.
+
+Records stream from their source: the first is keyed while the rest of a long input is still
+unread. A stop (signal, tray, ``stop`` event) takes effect before the next record; the rows not
+reached are listed as 未処理 for a moment (:data:`NOT_RUN_LISTED`, :data:`NOT_RUN_SECONDS`),
+and a longer rest is left unread (``RunResult.unread_after``) so the run ends at once on any
+input size. A second stop request aborts the record in flight (:meth:`FlowRun.execute`).
+
+A failed ``teardown`` leaves the records' own statuses as they are but fails the run
+(``failed``, non-zero exit): a run that could not log out or close its day is not a success.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
+from collections.abc import Iterator
+
+from loguru import logger
 
 from bots.engine.book import RecordBook
 from bots.engine.context import RunContext, Scope, namespace
@@ -19,15 +30,20 @@ from bots.engine.resume import start_job
 from bots.engine.steprunner import StepRunner
 from bots.errors import ErrorKind, InputFileError, JournalError, KazagurumaError, RunHalted
 from bots.i18n import tr
+from bots.platform.interrupts import settling
 from bots.ports import Decide
 from bots.records.model import SourceRecord
 from bots.results.journal import JournalEntry, JournalState
 from bots.results.model import RecordResult, RunStatus, Status
-from bots.sources import open_source
+from bots.sources import OpenedSource, open_source
 
 #: How a record an earlier run settled is reported by a resume.
 CARRIED_STATUS = {JournalState.CONFIRMED: Status.PASS, JournalState.FAILED: Status.FAIL,
                   JournalState.REVIEW: Status.REVIEW}
+#: After a stop, at most this many rows not reached are still read to be listed as 未処理 ...
+NOT_RUN_LISTED = 1000
+#: ... and only for this long (reading a scanned form is OCR): the rest stays unread.
+NOT_RUN_SECONDS = 2.0
 
 
 class FlowRun:
@@ -43,18 +59,39 @@ class FlowRun:
         self.key_columns: tuple[str, ...] = tuple(self.flow.records.key) if self.flow.records else ()
         self.book = RecordBook(run, None, self.key_columns)
         self.keyer = RecordKeyer(self.book, self.steps, self.flow)
+        #: The input turned out damaged half-way through (see :meth:`_stream`).
+        self.broken_input = False
 
     def execute(self) -> None:
-        """Run the flow to its end; the listeners hear ``run_finished`` whatever stopped it."""
+        """Run the flow to its end; the listeners hear ``run_ending`` and ``run_finished`` whatever
+        stopped it — a second stop request (KeyboardInterrupt) included: the run is then
+        ``aborted`` and its results are still written."""
         run = self.run
         run.listeners.run_started(run.info, run.result)
         try:
             self._execute()
+        except KeyboardInterrupt:
+            self._aborted_now()
         finally:
-            if run.result.status is RunStatus.RUNNING:  # interrupted (Ctrl+C) or a framework bug
-                run.result.status = RunStatus.ABORTED
-            run.result.finished = dt.datetime.now().astimezone()
-            run.listeners.run_finished(run.result)
+            with settling():  # what the run leaves behind is written even if asked to abort now
+                if run.result.status is RunStatus.RUNNING:  # a framework bug escaped
+                    run.result.status = RunStatus.ABORTED
+                run.result.finished = dt.datetime.now().astimezone()
+                run.listeners.run_ending(run.result)
+                run.listeners.run_finished(run.result)
+
+    def _aborted_now(self) -> None:
+        """A second stop request: nothing more is typed or clicked, the record in hand stays as the
+        journal has it (a resume verifies it), every adapter is closed."""
+        run = self.run
+        run.halt_now()
+        if run.result.status in (RunStatus.RUNNING, RunStatus.STOPPED):
+            run.result.status = RunStatus.ABORTED
+            run.result.error = tr("2回目の停止指示により強制停止しました（処理途中の行は再開時に確認します）",
+                                  "aborted by a second stop request (the record in hand is checked on resume)")
+        if run.result.total is None and run.info.input_file is not None:
+            self._unread_from_here()
+        run.resources.close()
 
     def _execute(self) -> None:
         run = self.run
@@ -64,7 +101,10 @@ class FlowRun:
             run.result.status = RunStatus.INVALID
             run.result.error = str(exc)
             return
-        if source is not None:
+        if source is None:
+            self._run_flow(None)
+            return
+        try:
             run.info.input_file = source.file
             run.info.input_headers = source.headers
             run.result.total = source.total
@@ -79,44 +119,70 @@ class FlowRun:
             self.book = RecordBook(run, job.journal, self.key_columns)
             self.keyer = RecordKeyer(self.book, self.steps, self.flow)
             run.listeners.records_counted(source.total)
-        scope = Scope(vars=run.globals)
+            if source.total is None and source.estimate is not None:
+                run.listeners.notice("records_estimated", tr("入力はおよそ {n} 件です", "about {n} records in the input",
+                                                             n=source.estimate), {"estimate": source.estimate})
+            self._run_flow(source)
+        finally:
+            source.close()
+
+    def _run_flow(self, source: OpenedSource | None) -> None:
+        """Setup, the records (or one pass without records), teardown."""
+        run = self.run
         try:
-            self.steps.run_steps(list(self.flow.setup), scope)
-        except (KazagurumaError, RunHalted) as exc:
-            if isinstance(exc, RunHalted):
-                self._halted(exc)
-            else:
-                run.result.status = RunStatus.ABORTED
-                run.result.error = tr("準備処理に失敗しました: {e}", "setup failed: {e}", e=exc)
-            self._teardown()
-            if source is not None:
-                self._mark_not_run(source.records)
-            return
-        try:
+            try:
+                self.steps.run_steps(list(self.flow.setup), Scope(vars=run.globals))
+            except (KazagurumaError, RunHalted) as exc:
+                if isinstance(exc, RunHalted):
+                    self._halted(exc)
+                else:
+                    run.result.status = RunStatus.ABORTED
+                    run.result.error = tr("準備処理に失敗しました: {e}", "setup failed: {e}", e=exc)
+                if source is not None:
+                    self._loop(source.records)  # lists the records as 未処理 (bounded)
+                return
             if source is None:
                 self._run_once()
-            else:
-                self._loop(source.records)
+                return
+            if self._loop(source.records):
                 for kind, message, data in source.finished():
                     run.listeners.notice(kind, message, data)
+        except KeyboardInterrupt:
+            run.halt_now()  # aborting now: the teardown below types and clicks nothing
+            raise
         finally:
             self._teardown()
 
     def _run_once(self) -> None:
         """A flow without records runs its steps once, as one 'record'."""
         record = SourceRecord(index=1, location=self.flow.id, raw={}, values={})
+        self.run.result.total = 1
         self._guarded(record, record.location)
         if self.run.result.status is RunStatus.RUNNING:
             self.run.result.status = RunStatus.COMPLETED
 
-    def _loop(self, records: Any) -> None:
+    def _loop(self, records: Iterator[SourceRecord]) -> bool:
+        """Key the records as they stream in. True when every record was read (the total is then
+        exact); False when a stop left the rest of a long input unread."""
         run = self.run
         seen: dict[str, str] = {}
-        for record in records:
+        read = listed = 0
+        stopped_at: float | None = None
+        for record in self._stream(records):
+            read += 1
             if run.stop.is_set() and run.result.status is RunStatus.RUNNING:
                 run.result.status = RunStatus.STOPPED
             if run.result.status is not RunStatus.RUNNING:
+                stopped_at = time.monotonic() if stopped_at is None else stopped_at
+                if listed >= NOT_RUN_LISTED or time.monotonic() - stopped_at > NOT_RUN_SECONDS:
+                    self._unread_from_here()
+                    run.listeners.notice("records_unread", tr(
+                        "実行を途中で終えたため、{l} より後の行は読み込んでいません（未処理）", "the run ended early: the "
+                        "rows after {l} were not read (not run)", l=run.result.unread_after or "-"),
+                        {"after": run.result.unread_after})
+                    return False
                 self._not_run(record)
+                listed += 1
                 continue
             key = self.book.key_of(record)
             prior = self.prior.get(record.index)
@@ -132,8 +198,31 @@ class FlowRun:
             seen.setdefault(key, record.location)
             self._guarded(record, key, prior)
             self._check_limits()
+        if self.broken_input:
+            return False
+        run.result.total = read
         if run.result.status is RunStatus.RUNNING:
             run.result.status = RunStatus.COMPLETED
+        return True
+
+    def _stream(self, records: Iterator[SourceRecord]) -> Iterator[SourceRecord]:
+        """The records as they are read. A file found damaged half-way (it streams: the damage
+        shows only when reached) ends the run there, aborted with the reason; resumable."""
+        try:
+            yield from records
+        except InputFileError as exc:
+            self.broken_input = True
+            self._unread_from_here()
+            if self.run.result.status is RunStatus.RUNNING:
+                self.run.result.status = RunStatus.ABORTED
+            self.run.result.error = tr("入力ファイルを最後まで読めませんでした: {e}", "the input file could not be read "
+                                       "to the end: {e}", e=exc)
+
+    def _unread_from_here(self) -> None:
+        """The input was not read to its end: say after which row (what the results workbook and a
+        resume rely on; the run store then keeps the total unknown, so the job stays resumable)."""
+        records = self.run.result.records
+        self.run.result.unread_after = records[-1].location if records else tr("（先頭）", "(the start)")
 
     def _check_limits(self) -> None:
         run, settings = self.run, self.flow.settings
@@ -159,10 +248,6 @@ class FlowRun:
 
     def _not_run(self, record: SourceRecord) -> None:
         self._new_result(record, self.book.key_of(record))
-
-    def _mark_not_run(self, records: Any) -> None:
-        for record in records:
-            self._not_run(record)
 
     def _carry(self, record: SourceRecord, key: str, prior: JournalEntry) -> None:
         """A record an earlier run of this job settled: reported again, never keyed again."""
@@ -224,11 +309,16 @@ class FlowRun:
         self.run.listeners.notice("halted", str(exc), {})
 
     def _teardown(self) -> None:
-        """The flow's ``teardown`` steps (not after an abort), then every adapter is closed."""
+        """The flow's ``teardown`` steps (not after an abort), then every adapter is closed. A
+        failed teardown fails the run (see the module docstring); the records keep their statuses."""
         try:
             if not self.run.halt.is_set():  # after an abort nothing more is typed or clicked
                 self.steps.run_steps(list(self.flow.teardown), Scope(vars=self.run.globals))
-        except KazagurumaError as exc:
-            self.run.listeners.notice("teardown_failed", tr("後処理に失敗しました: {e}", "teardown failed: {e}", e=exc), {})
+        except Exception as exc:  # noqa: BLE001 - our bug or the flow's: either way the run did not end well
+            if not isinstance(exc, KazagurumaError):
+                logger.opt(exception=True).bind(run_id=self.run.result.run_id).error("unexpected error in teardown")
+            message = tr("後処理に失敗しました: {e}", "teardown failed: {e}", e=str(exc) or type(exc).__name__)
+            self.run.listeners.notice("teardown_failed", message, {})
+            self.run.result.fail(message)
         finally:
             self.run.resources.close()

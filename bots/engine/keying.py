@@ -99,12 +99,31 @@ class RecordKeyer:
                     continue
                 self._failed(result, scope, exc)
             else:
-                result.status = Status.PASS
+                if scope.progress.unobserved_commit is not None:
+                    self._unobserved(result, scope.progress.unobserved_commit)
+                else:
+                    result.status = Status.PASS
                 self.target_streak = 0
             break
         result.outputs = {name: scope.vars.get(name) for name in self.flow.outputs}
         if result.status is Status.PASS:
             self.book.mark(result, JournalState.CONFIRMED, outputs=result.outputs)
+
+    def _unobserved(self, result: RecordResult, step: str) -> None:
+        """Every step passed, but nothing after the desktop commit step showed that it did
+        anything: 要確認 (a person checks the core system), never 成功, and never keyed again
+        automatically (the journal says review). Counted as a failure: a flow that never looks
+        would otherwise key a whole list blind."""
+        self.failures += 1
+        result.status, result.error_kind = Status.REVIEW, ErrorKind.NEEDS_REVIEW
+        result.error = tr("登録操作（{s}）の後、画面の変化（次の画面・表示・入力内容）を確かめるステップがないため、"
+                          "登録されたか分かりません。基幹システムで確認してください（フローには登録操作の後に "
+                          "desktop.wait_window・wait_for・verify_field・read_text のどれかを書きます）",
+                          "after the commit step ({s}) no step observed an effect (a next window, a text, a "
+                          "field's content), so whether it was keyed is unknown; check in the core system (the "
+                          "flow should follow its commit with desktop.wait_window, wait_for, verify_field or "
+                          "read_text)", s=step)
+        self.book.mark(result, JournalState.REVIEW, error=result.error, error_kind=result.error_kind)
 
     def _failed(self, result: RecordResult, scope: Scope, exc: BaseException) -> None:
         """Settle a failed record: 失敗, or 要確認 when it may have been keyed; screenshot, recover."""

@@ -49,7 +49,7 @@ class Resources:
         if self._run is None or system not in loaded.flow.systems:
             raise StepError(tr("対象システム {s} のブラウザが開かれていません", "no browser open for system {s}", s=system))
         spec = loaded.flow.systems[system]
-        base_url = render(spec.base_url, {"env": self._run.env, "inputs": self._run.inputs}) if spec.base_url else None
+        base_url = render(spec.base_url, {"env": self._run.env_of(loaded), "inputs": self._run.inputs}) if spec.base_url else None
         return self.browsers.open(system, base_url, loaded.selector_maps.get(system))
 
     def open_sessions(self) -> list[BrowserSession]:

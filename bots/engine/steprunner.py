@@ -6,11 +6,13 @@ elapsed time, tells the listeners, and turns the outcome into a :class:`StepResu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 
 from bots.engine.context import RunContext, Scope, StepContext, namespace
+from bots.engine.expr_where import ExpressionLocator
 from bots.engine.status import StatusReporter
 from bots.errors import InputRecordError, RunHalted, StepError
 from bots.flow import expressions
@@ -19,25 +21,30 @@ from bots.i18n import tr
 from bots.spec.types import RetryPolicy
 
 
-def _render_value(value: Any, namespace: dict[str, Any]) -> Any:
+def _render_value(value: Any, namespace: dict[str, Any], timeout: float | None) -> Any:
     if isinstance(value, str):
-        return expressions.render(value, namespace) if expressions.is_template(value) else value
+        return expressions.render(value, namespace, timeout=timeout) if expressions.is_template(value) else value
     if isinstance(value, list) and not any(isinstance(v, StepBase) for v in value):
-        return [_render_value(v, namespace) for v in value]
+        return [_render_value(v, namespace, timeout) for v in value]
     if isinstance(value, dict):
-        return {k: _render_value(v, namespace) for k, v in value.items()}
+        return {k: _render_value(v, namespace, timeout) for k, v in value.items()}
     return value
 
 
-def render_params(params: BaseModel, namespace: dict[str, Any]) -> BaseModel:
-    """Params with every template field rendered, except the action's raw fields."""
+def render_params(params: BaseModel, namespace: dict[str, Any], *, secret: Callable[[str], str] | None = None,
+                  timeout: float | None = None) -> BaseModel:
+    """Params with every template field rendered within ``timeout``, except the action's raw
+    fields. A secret field holding exactly ``{{ secrets.NAME }}`` gets the secret from ``secret``;
+    everywhere else ``secrets`` refuses to be read (see :mod:`bots.flow.expr_rules`)."""
     raw: frozenset[str] = getattr(type(params), "raw_fields", frozenset())
+    secret_fields: frozenset[str] = getattr(type(params), "secret_fields", frozenset())
     update: dict[str, Any] = {}
     for name in type(params).model_fields:
         if name in raw:
             continue
         value = getattr(params, name)
-        rendered = _render_value(value, namespace)
+        ref = expressions.whole_secret(value) if name in secret_fields and secret is not None else None
+        rendered = secret(ref) if secret is not None and ref is not None else _render_value(value, namespace, timeout)
         if rendered is not value:
             update[name] = rendered
     return params.model_copy(update=update) if update else params
@@ -49,6 +56,7 @@ class StepRunner:
     def __init__(self, run: RunContext) -> None:
         self.run = run
         self.default_timeout = run.loaded.flow.settings.step_timeout
+        self.where = ExpressionLocator(run.project)
 
     def run_steps(self, steps: list[StepBase], scope: Scope, depth: int = 0) -> None:
         """Run ``steps`` in order; the first failure propagates (the record's keyer handles it)."""
@@ -85,8 +93,14 @@ class StepRunner:
         commit step of a dry run (which then holds back the record's later steps)."""
         if scope.commit_skipped:
             return True
-        if step.when is not None and not expressions.evaluate(step.when, namespace(self.run, scope)):
-            return True
+        if step.when is not None:
+            timeout = step.timeout if step.timeout is not None else self.default_timeout
+            try:
+                wanted = expressions.evaluate(step.when, namespace(self.run, scope), timeout=timeout)
+            except expressions.ExpressionError as exc:
+                raise self.where.locate(exc, step, scope.loaded or self.run.loaded) from exc.__cause__
+            if not wanted:
+                return True
         if self.run.dry_run and self.commits(step):
             scope.progress.commit_skipped = True
             self.run.listeners.notice("dry_run_skip", tr("リハーサルのため登録操作を実行しません: {s}",
@@ -110,8 +124,12 @@ class StepRunner:
         policy = step.retry
         while True:
             try:
-                params = render_params(step.params, namespace(self.run, scope))
-                step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
+                try:
+                    params = render_params(step.params, namespace(self.run, scope), secret=self.run.secret,
+                                           timeout=timeout)
+                    step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
+                except expressions.ExpressionError as exc:  # name the expression's file:line:col
+                    raise self.where.locate(exc, step, scope.loaded or self.run.loaded) from exc.__cause__
             except (StepError, InputRecordError) as exc:
                 if self.run.halt.is_set():  # the abort hotkey cut this step short: a stop, not a failure
                     raise RunHalted(str(exc)) from exc

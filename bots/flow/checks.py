@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateSyntaxError
 
-from bots.flow.expressions import ENV, ROOTS, is_template, references
+from bots.flow.expr_rules import env_declaration_problems, env_problems, secret_names, secret_problems
+from bots.flow.expr_static import cost_problems, literal_length
+from bots.flow.expressions import ENV, ROOTS, is_template, parse, tree_references
 from bots.flow.model import FormRecords
 from bots.flow.steps import StepBase
 from bots.i18n import tr
@@ -33,11 +35,11 @@ def iter_steps(steps: list[StepBase], loc: Loc) -> Iterator[tuple[StepBase, Loc]
     for index, step in enumerate(steps):
         here = (*loc, index)
         yield step, here
-        for field_name in type(step.params).model_fields:
+        for field_name, info in type(step.params).model_fields.items():
             value = getattr(step.params, field_name)
             if isinstance(value, list) and value and all(isinstance(v, StepBase) for v in value):
-                alias = data_key(step)
-                yield from iter_steps(value, (*here, alias, field_name))
+                # The key as written (``else``, not the attribute ``else_``), so positions resolve.
+                yield from iter_steps(value, (*here, data_key(step), info.alias or field_name))
 
 
 def data_key(step: StepBase) -> str:
@@ -74,6 +76,10 @@ class _Checker:
         self.flow = loaded.flow
         self.found = Diagnostics()
         self.vars = assigned_vars(self.flow)
+        #: Where a whole ``{{ secrets.NAME }}`` is allowed: the secret fields of each step.
+        self.secret_locs = {(*loc, data_key(step), name) for step, loc in all_steps(self.flow)
+                            for name in getattr(type(step.params), "secret_fields", ())}
+        self.secrets_used: set[str] = set()
 
     def add(self, loc: Loc, message: str, severity: Severity = Severity.ERROR, *, key: bool = False) -> None:
         source = self.loaded.source
@@ -85,6 +91,9 @@ class _Checker:
         for step, loc in all_steps(self.flow):
             self.step(step, loc)
         self.expressions(self.loaded.source.data, ())
+        self.env_declaration()
+        for block in STEP_BLOCKS:
+            self.loops(list(getattr(self.flow, block, []) or []), (block,), 1)
         for index, name in enumerate(self.flow.outputs):
             if name not in self.vars:
                 self.add(("outputs", index), tr("出力 '{n}' はどのステップでも設定されていません。",
@@ -185,10 +194,18 @@ class _Checker:
 
     def expression(self, text: str, loc: Loc, *, is_bare: bool) -> None:
         try:
-            refs = references(text, is_bare=is_bare)
+            tree = parse(text, is_bare=is_bare)
         except TemplateSyntaxError as exc:
             self.add(loc, tr("式の構文エラー: {e}", "expression syntax error: {e}", e=exc.message))
             return
+        for problem in cost_problems(tree):
+            self.add(loc, tr("式が上限を超えます: {e}", "expression over its limit: {e}", e=problem))
+        for problem in secret_problems(tree, text, takes_secret=not is_bare and loc in self.secret_locs):
+            self.add(loc, problem)
+        self.secrets_used |= secret_names(tree)
+        for problem in env_problems(tree, self.flow.env):
+            self.add(loc, problem)
+        refs = tree_references(tree)
         columns = self.flow.record_column_names()
         known = {"record": columns, "inputs": set(self.flow.inputs), "vars": self.vars, "run": set(RUN_ATTRS)}
         for ref in refs:
@@ -207,6 +224,38 @@ class _Checker:
                     message = tr("未定義の変数 '{r}.{a}'。", "undefined variable '{r}.{a}'.", r=ref.root, a=ref.attr) \
                         + suggest(ref.attr, known[ref.root])
                 self.add(loc, message)
+
+    def env_declaration(self) -> None:
+        for index, name in enumerate(self.flow.env):
+            errors, warnings = env_declaration_problems(name, self.secrets_used)
+            for message in errors:
+                self.add(("env", index), message)
+            for message in warnings:
+                self.add(("env", index), message, Severity.WARNING)
+
+    def loops(self, steps: list[StepBase], loc: Loc, outer: int) -> None:
+        """``for_each`` over a literal list or range: its length, times the loops around it,
+        must stay within ``settings.max_loop_iterations`` (the run-time cap)."""
+        cap = self.flow.settings.max_loop_iterations
+        for index, step in enumerate(steps):
+            here, key, total = (*loc, index), data_key(step), outer
+            if step.action == "control.for_each":
+                items = str(step.params.items)  # type: ignore[attr-defined]
+                try:
+                    length = literal_length(parse(items, is_bare=True))
+                except TemplateSyntaxError:
+                    length = None  # reported by expression()
+                total = outer * (length or 1)
+                if total > cap:
+                    self.add((*here, key, "items"), tr(
+                        "for_each の繰り返しが合計 {n} 回になります（上限 settings.max_loop_iterations = {m}）",
+                        "for_each runs {n} times in all (limit settings.max_loop_iterations = {m})",
+                        n=f"{total:,}", m=f"{cap:,}"))
+                    continue
+            for field_name, info in type(step.params).model_fields.items():
+                value = getattr(step.params, field_name)
+                if isinstance(value, list) and value and all(isinstance(v, StepBase) for v in value):
+                    self.loops(value, (*here, key, info.alias or field_name), total)
 
 
 def check_flow(loaded: LoadedFlow) -> Diagnostics:

@@ -15,8 +15,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bots.flow.checks import all_steps, check_flow
+from bots.flow.commit_effects import check_commit_effects
 from bots.flow.errors_map import flow_diagnostics
 from bots.flow.model import Flow, FormRecords, rebuild_models
+from bots.flow.paths import check_paths, selector_map_problem, subflow_problem
 from bots.i18n import tr
 from bots.project import Project
 from bots.results.listener import FlowIdentity
@@ -27,6 +29,8 @@ from bots.spec.diagnostics import Diagnostic, Diagnostics
 from bots.spec.yamlpos import LoadedYaml, load_yaml
 
 Loc = tuple[str | int, ...]
+#: How deep sub-flows may call sub-flows (a real flow uses two or three levels).
+MAX_CALL_DEPTH = 20
 
 
 @dataclass
@@ -105,6 +109,8 @@ def load_flow(path: Path, project: Project | None = None, *, _stack: tuple[Path,
     result = LoadedFlow(path=path, flow=flow, source=loaded)
     found.extend(_link(result, project, (*_stack, path.resolve())))
     found.extend(check_flow(result))
+    found.extend(check_paths(result, project))
+    found.extend(check_commit_effects(result))
     result.diagnostics = Diagnostics(found.sorted())
     if result.diagnostics.errors:
         return None, result.diagnostics
@@ -120,6 +126,9 @@ def _link(loaded: LoadedFlow, project: Project, stack: tuple[Path, ...]) -> Diag
 
     for name, system in loaded.flow.systems.items():
         path = selectors_path(project.selectors, system.selectors or name)
+        if problem := selector_map_problem(path, project):  # refused before anything outside is read
+            add(("systems", name, "selectors"), problem)
+            continue
         selector_map, map_found = load_selector_map(path)
         found.extend(map_found)
         if selector_map is None and not map_found:
@@ -148,6 +157,8 @@ def _link_subflow(loaded: LoadedFlow, ref: str, where: Loc, project: Project,
     candidates = [loaded.path.parent / ref, project.flows / ref, project.root / ref]
     path = next((p for p in candidates if p.is_file()), candidates[0])
     here = loaded.source.pos_of(where)
+    if path.is_file() and (problem := subflow_problem(path, project, stack[0])):  # refused before it is read
+        return Diagnostics([Diagnostic(loaded.path, here, problem)])
     if not path.is_file():
         return Diagnostics([Diagnostic(loaded.path, here, tr("サブフローが見つかりません: {r}", "sub-flow not found: {r}",
                                                              r=ref))])
@@ -155,6 +166,10 @@ def _link_subflow(loaded: LoadedFlow, ref: str, where: Loc, project: Project,
         chain = " → ".join(p.name for p in (*stack, path.resolve()))
         return Diagnostics([Diagnostic(loaded.path, here, tr("呼び出しが循環しています: {c}",
                                                              "sub-flow calls form a cycle: {c}", c=chain))])
+    if len(stack) >= MAX_CALL_DEPTH:  # a chain of distinct files: bounded like YAML nesting, no RecursionError
+        return Diagnostics([Diagnostic(loaded.path, here, tr("サブフローの呼び出しが深すぎます（上限 {n} 段）",
+                                                             "sub-flow calls nest too deeply (limit {n})",
+                                                             n=MAX_CALL_DEPTH))])
     sub, found = load_flow(path, project, _stack=stack)
     if sub is not None:
         loaded.subflows[ref] = sub

@@ -17,6 +17,18 @@ if TYPE_CHECKING:
     from bots.flow.steps import AnyStep
 
 _FLOW_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def env_names(value: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``env:`` declaration: environment variable names, each once."""
+    for name in value:
+        if not _ENV_NAME.match(name):
+            raise ValueError(tr("環境変数名は英字・数字・_ で書いてください: {n!r}",
+                                "write environment variable names with letters, digits and _: {n!r}", n=name))
+    if len(set(value)) != len(value):
+        raise ValueError(tr("env に同じ名前が二度あります", "a name is declared twice in env"))
+    return value
 
 
 class SystemSpec(FrozenModel):
@@ -96,6 +108,9 @@ class Settings(FrozenModel):
     target_down_after: int = Field(3, ge=0)
     #: How often one record is started again after ``on_session_expired`` logged in again.
     session_retries: int = Field(2, ge=0)
+    #: ``for_each`` iterations one record (or setup, or teardown) may run, nested loops counted
+    #: together: a loop over a huge or wrong list stops instead of running for hours.
+    max_loop_iterations: int = Field(10_000, ge=1, le=1_000_000)
 
 
 class VerifySpec(FrozenModel):
@@ -117,6 +132,8 @@ class Flow(FrozenModel):
     deputy: str | None = None
     description: str | None = None
     systems: dict[str, SystemSpec] = {}
+    #: The environment variables expressions may read as ``env.NAME``; no other is visible.
+    env: tuple[str, ...] = ()
     inputs: dict[str, InputSpec] = {}
     records: RecordsSpec | None = None
     #: For a sub-flow that keys the caller's current record: the columns it reads as
@@ -142,6 +159,11 @@ class Flow(FrozenModel):
         if not _FLOW_ID.match(value):
             raise ValueError(tr("id は英小文字・数字・_・- で書いてください", "write the id in lowercase letters, digits, _ and -"))
         return value
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return env_names(value)
 
     @model_validator(mode="after")
     def _records_or_record_columns(self) -> Flow:
@@ -170,9 +192,15 @@ class SubFlow(FrozenModel):
     deputy: str | None = None
     description: str | None = None
     systems: dict[str, SystemSpec] = {}
+    env: tuple[str, ...] = ()
     inputs: dict[str, InputSpec] = {}
     outputs: tuple[str, ...] = ()
     steps: list[AnyStep]
+
+    @field_validator("env")
+    @classmethod
+    def _env_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return env_names(value)
 
 
 @cache

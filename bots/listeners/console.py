@@ -12,7 +12,7 @@ from rich.table import Table
 from bots.i18n import tr
 from bots.results.listener import RunInfo, RunListener
 from bots.results.model import RecordResult, RunResult, RunStatus, Status
-from bots.spec.diagnostics import Diagnostic, Severity
+from bots.spec.diagnostics import Diagnostic, Severity, read_source
 
 
 class ConsoleListener(RunListener):
@@ -60,9 +60,12 @@ class ConsoleListener(RunListener):
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
         """Print the notices staff must see now (drift, resume decisions); retries only when verbose."""
+        if kind == "records_estimated":  # a streamed input: a total for the bar until the real count is known
+            self.progress.update(self.task, total=data.get("estimate"))
+            return
         if kind in {"selector_drift", "recover_failed", "teardown_failed", "review_workbook", "resumed",
-                    "fresh_start", "session_expired"} or (kind == "retry" and self.verbose):
-            self.progress.console.print(f"  [yellow]{message}[/]")
+                    "fresh_start", "session_expired", "records_unread"} or (kind == "retry" and self.verbose):
+            self.progress.console.print(f"  [yellow]{escape(message)}[/]")
 
     def run_finished(self, run: RunResult) -> None:
         """Stop the progress bar and print the outcome with the count of each status."""
@@ -72,10 +75,14 @@ class ConsoleListener(RunListener):
             RunStatus.COMPLETED: tr("完了", "completed"), RunStatus.STOPPED: tr("停止", "stopped"),
             RunStatus.ABORTED: tr("中断", "aborted"), RunStatus.INVALID: tr("入力不正", "invalid input"),
             RunStatus.RUNNING: tr("実行中", "running"), RunStatus.INTERRUPTED: tr("異常終了", "interrupted"),
+            RunStatus.FAILED: tr("失敗", "failed"),
         }[run.status]
         table.add_row(tr("状態", "status"), status_text)
         for status in (Status.PASS, Status.FAIL, Status.REVIEW, Status.NOT_RUN):
             table.add_row(status.label(), str(run.count(status)))
+        if run.unread_after is not None:
+            table.add_row(tr("未読込", "unread"), tr("{l} より後の行（再開で続きから）", "rows after {l} (a resume continues)",
+                                                  l=run.unread_after))
         if run.error:
             table.add_row(tr("理由", "reason"), run.error)
         self.console.print(table)
@@ -86,12 +93,7 @@ def print_diagnostics(console: Console, diagnostics: list[Diagnostic], source: s
     for diagnostic in diagnostics:
         colour = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         console.print(f"[{colour}]{escape(diagnostic.render())}[/]")
-        text = source
-        if text is None:
-            try:
-                text = diagnostic.path.read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError):
-                text = None
+        text = source if source is not None else read_source(diagnostic.path)
         excerpt = diagnostic.excerpt(text)
         if excerpt:
             console.print(escape(excerpt), highlight=False)

@@ -37,6 +37,7 @@ from bots.ocr.normalize import normalize
 from bots.ocr.register import WORK_DPI, register
 from bots.ocr.results import FieldReading, FormResult
 from bots.ocr.tesseract import ensure_tesseract
+from bots.platform.process import leave_terminal_group
 from bots.selectors.form_template import FieldSpec, FormTemplate
 
 
@@ -60,7 +61,9 @@ def read_forms(
         for path in files:
             yield from _read_file(path, template, crops_dir)
         return
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    # Workers leave the terminal's process group: Ctrl+C asks the runner to finish the record in
+    # flight, it must not kill the OCR under it (nor the tesseract calls the workers start).
+    with ProcessPoolExecutor(max_workers=count, initializer=leave_terminal_group) as pool:
         # map() keeps input order; chunks of 1 so a slow file does not hold back others' workers.
         for results in pool.map(_read_file, files, repeat(template), repeat(crops_dir)):
             yield from results

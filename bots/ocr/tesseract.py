@@ -32,6 +32,7 @@ from PIL import Image
 from bots.errors import OcrEngineError
 from bots.i18n import tr
 from bots.ocr import tesseract_errors
+from bots.platform.process import shielded
 
 WINDOWS_DEFAULT = Path(r"C:\Program Files\Tesseract-OCR\tesseract.exe")
 #: One tesseract call for a whole batch must not hang a run; a form's crops take ~1 s.
@@ -201,7 +202,8 @@ def _parse_tsv(tsv: str, pages: int) -> list[list[Word]]:
     return words
 
 
-#: Windows: no console window flashing up for every tesseract call from the tray app.
-_NO_WINDOW: dict[str, Any] = (
-    {"creationflags": subprocess.CREATE_NO_WINDOW} if sys.platform == "win32" else {}  # type: ignore[attr-defined,unused-ignore]
-)
+#: Out of the terminal's Ctrl+C (a stop finishes the form in flight) and, on Windows, no console
+#: window flashing up for every tesseract call from the tray app.
+_NO_WINDOW: dict[str, Any] = shielded()
+if sys.platform == "win32":
+    _NO_WINDOW["creationflags"] |= subprocess.CREATE_NO_WINDOW  # type: ignore[attr-defined,unused-ignore]

@@ -1,8 +1,14 @@
-"""Which browser binary to launch, per platform, without downloading one.
+"""Which browser binary to launch, per platform, without downloading one, and how.
 
 Closed municipal networks cannot fetch Playwright's browser builds: on Linux we drive the
 distribution's Chromium, on Windows the installed Microsoft Edge (``channel="msedge"``).
 ``KZ_CHROMIUM`` overrides both.
+
+Ctrl+C in a terminal reaches every process of the foreground group, Playwright's Node driver
+included. The driver itself ignores SIGINT, but a browser launched with Playwright's default
+``handle_sigint=True`` makes it close every browser and exit on the first Ctrl+C — killing the
+record in flight, which the runner promised to finish. So the runner, not the driver, decides
+what Ctrl+C means: ``handle_sigint=False``. (Chromium runs in a process group of its own.)
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ CHROMIUM_ARGS = (
 
 def launch_options(*, headless: bool = True) -> dict[str, Any]:
     """Keyword arguments for ``playwright.chromium.launch``."""
-    options: dict[str, Any] = {"headless": headless, "args": list(CHROMIUM_ARGS)}
+    options: dict[str, Any] = {"headless": headless, "args": list(CHROMIUM_ARGS), "handle_sigint": False}
     override = os.environ.get("KZ_CHROMIUM")
     if override:
         options["executable_path"] = str(Path(override))

@@ -19,6 +19,7 @@ from Xlib import X, Xatom, display, error
 
 from bots.errors import PlatformError, StepTimeout
 from bots.platform.desktop import Rect, Window
+from bots.platform.process import shielded
 from bots.platform.wait import wait_until
 from bots.platform.x11_keys import click, send_if_focused
 from bots.platform.x11_selection import SelectionOwner
@@ -94,7 +95,8 @@ class X11Desktop:
                 pass  # e.g. a large INCR transfer: xclip handles those
         try:
             done = subprocess.run([_xclip(), "-selection", "clipboard", "-o", "-t", "UTF8_STRING"],
-                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=_XCLIP_TIMEOUT, check=False)
+                                  stdin=subprocess.DEVNULL, capture_output=True, timeout=_XCLIP_TIMEOUT, check=False,
+                                  **shielded())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise PlatformError(f"xclip -o failed: {exc}") from exc
         return decode_utf8(done.stdout) if done.returncode == 0 else None
@@ -113,7 +115,8 @@ class X11Desktop:
         before = self.dpy.get_selection_owner(clipboard)
         try:
             subprocess.run([_xclip(), "-selection", "clipboard", "-i", "-t", "UTF8_STRING"], input=text.encode(),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=_XCLIP_TIMEOUT, check=True)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=_XCLIP_TIMEOUT, check=True,
+                           **shielded())  # xclip -i stays on as the clipboard's owner: not killed by Ctrl+C
         except (OSError, subprocess.SubprocessError) as exc:
             raise PlatformError(f"xclip -i failed: {exc}") from exc
         # xclip's parent exits before its forked child owns the selection: wait for the handover.

@@ -1,7 +1,11 @@
-"""Listeners: the console, the run log, the results workbook (later the audit ledger and the
-tray) observe a run through these calls instead of living inside steps.
+"""Listeners: the console, the run log, the results workbook, the run store and the audit ledger
+(later the tray) observe a run through these calls instead of living inside steps.
 
-A listener that raises is reported once and detached: observing must never break keying.
+A listener that raises is reported once and detached: observing must never break keying. A
+*required* one (run store, ledger, results workbook) is part of what the run owes: its failure
+is handed to ``on_required_failure`` — mid-run the run stops after the current record; at the
+end (:meth:`RunListener.run_ending`, :meth:`RunListener.run_finished`) a completed run becomes
+``failed`` and every listener after it hears that, not "completed".
 """
 
 from __future__ import annotations
@@ -86,6 +90,10 @@ class RunListener:
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
         """Anything else worth recording: selector drift, retries, warnings, dry-run skips."""
 
+    def run_ending(self, run: RunResult) -> None:
+        """The records are settled: write what the run leaves behind (the results workbook), before
+        anyone hears :meth:`run_finished` — so a required listener failing here fails the run."""
+
     def run_finished(self, run: RunResult) -> None:
         """The run is over: the last call, even when it was aborted or refused."""
 
@@ -98,6 +106,7 @@ class ListenerSet(RunListener):
         self.masker = masker or Masker()
         #: Called once when a required listener fails (the executor stops the run).
         self.on_required_failure: Callable[[RunListener, BaseException], None] | None = None
+        self._final_records: tuple[tuple[int, int], list[RecordResult]] | None = None
 
     def add(self, listener: RunListener) -> None:
         """Attach one more listener; it sees only the calls made from now on."""
@@ -105,13 +114,16 @@ class ListenerSet(RunListener):
 
     def _call(self, method: str, *args: Any) -> None:
         for listener in list(self.listeners):
-            try:
-                getattr(listener, method)(*args)
-            except Exception as exc:  # a broken observer must not break keying
-                logger.opt(exception=True).error("listener {} failed in {}; detached", type(listener).__name__, method)
-                self.listeners.remove(listener)
-                if listener.required and self.on_required_failure is not None:
-                    self.on_required_failure(listener, exc)
+            self._call_one(listener, method, *args)
+
+    def _call_one(self, listener: RunListener, method: str, *args: Any) -> None:
+        try:
+            getattr(listener, method)(*args)
+        except Exception as exc:  # a broken observer must not break keying
+            logger.opt(exception=True).error("listener {} failed in {}; detached", type(listener).__name__, method)
+            self.listeners.remove(listener)
+            if listener.required and self.on_required_failure is not None:
+                self.on_required_failure(listener, exc)
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
         """Fan out :meth:`RunListener.run_started`."""
@@ -150,8 +162,21 @@ class ListenerSet(RunListener):
         """Fan out :meth:`RunListener.notice` with the message and data masked."""
         self._call("notice", kind, self.masker.text(message), self.masker.mapping(data))
 
+    def run_ending(self, run: RunResult) -> None:
+        """Fan out :meth:`RunListener.run_ending` (see :meth:`run_finished` for the copies)."""
+        self._call_final("run_ending", run)
+
     def run_finished(self, run: RunResult) -> None:
         """Fan out :meth:`RunListener.run_finished` with a masked copy of the run."""
-        masked = replace(run, error=self.masker.text(run.error) if run.error else run.error,
-                         records=[self._masked_record(record) for record in run.records])
-        self._call("run_finished", masked)
+        self._call_final("run_finished", run)
+
+    def _call_final(self, method: str, run: RunResult) -> None:
+        """One masked copy per listener (records masked once): a required listener failing on the
+        way changes ``run`` (through ``on_required_failure``), and the listeners after it hear that."""
+        key = (id(run), len(run.records))
+        if self._final_records is None or self._final_records[0] != key:  # masked once for both calls
+            self._final_records = (key, [self._masked_record(record) for record in run.records])
+        records = self._final_records[1]
+        for listener in list(self.listeners):
+            masked = replace(run, error=self.masker.text(run.error) if run.error else run.error, records=records)
+            self._call_one(listener, method, masked)

@@ -38,7 +38,10 @@ class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"  #: every record reached a final state (some may have failed)
     STOPPED = "stopped"  #: stopped on request after finishing the current record
-    ABORTED = "aborted"  #: stopped by too many failures, or a setup that failed
+    ABORTED = "aborted"  #: stopped by too many failures, a setup that failed, or a second stop request
+    #: every record reached a final state, but the run's own work failed: a ``teardown`` step, the
+    #: results workbook, the audit trail. Not resumable (nothing is left to key), never retried.
+    FAILED = "failed"
     INVALID = "invalid"  #: flow or input refused before anything was keyed
     INTERRUPTED = "interrupted"  #: the process died (crash, kill, power cut); a resume took over
 
@@ -97,6 +100,17 @@ class RunResult:
     #: The run folder (run log, screenshots, downloads) and the results workbook, once written.
     folder: Path | None = None
     results_workbook: Path | None = None
+    #: Where reading the input ended when a run stopped early on a long input: the rows after this
+    #: location were never read (not run, not listed). None when every row was read.
+    unread_after: str | None = None
+
+    def fail(self, reason: str) -> None:
+        """The run's own work failed after its records were settled (see :attr:`RunStatus.FAILED`):
+        a completed run becomes failed; a stopped or aborted one keeps its status. The reason is
+        added to any earlier one."""
+        if self.status is RunStatus.COMPLETED:
+            self.status = RunStatus.FAILED
+        self.error = f"{self.error} / {reason}" if self.error else reason
 
     def count(self, status: Status) -> int:
         """How many records ended with ``status``."""
@@ -109,6 +123,8 @@ class RunResult:
             return ExitCode.INVALID
         if self.status in (RunStatus.ABORTED, RunStatus.STOPPED):
             return ExitCode.ABORTED
+        if self.status is RunStatus.FAILED:  # every record settled: people must look, a retry would not help
+            return ExitCode.RECORDS_FAILED
         if any(r.status in (Status.FAIL, Status.REVIEW) for r in self.records):
             return ExitCode.RECORDS_FAILED
         return ExitCode.OK

@@ -10,6 +10,7 @@
     slots.py     concurrency limit per target system, across schedules
     runs.py      one fire → one run through the executor, audited, retried, mailed
     misses.py    missed fire times and the decision about each
+    pending.py   catch-ups and retries kept in the job store's database until their run begins
     jobs.py      what APScheduler sees: the job function and the executor
     watch.py     schedule files polled and reloaded
     daemon.py    the ``runner.py scheduler`` daemon

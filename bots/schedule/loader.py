@@ -6,6 +6,7 @@ A schedule's id is its file name without ``.yaml`` (``schedules/demo_nightly.yam
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ from bots.schedule.model import (
     Schedule,
     TriggerSpec,
 )
-from bots.spec.diagnostics import Diagnostic, Diagnostics
+from bots.schedule.reach import silence
+from bots.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from bots.spec.validation import diagnostics_from_validation, suggest
 from bots.spec.yamlpos import LoadedYaml, PathKey, load_yaml
 
@@ -89,8 +91,6 @@ def _check(schedule: Schedule, loaded: LoadedYaml, project: Project) -> tuple[Di
     return found, systems if systems is not None else tuple(flow.flow.systems)
 
 
-
-
 def _schedule_keys() -> list[str]:
     models = (Schedule, TriggerSpec, CalendarSpec, Blackout, MisfireSpec, ConcurrencySpec, RetrySpec, NotifySpec)
     return [info.alias or name for model in models for name, info in model.model_fields.items()]
@@ -106,26 +106,43 @@ def _validated(loaded: LoadedYaml, found: Diagnostics) -> Schedule | None:
         return None
 
 
-def load_schedule(path: Path, project: Project) -> tuple[LoadedSchedule | None, Diagnostics]:
-    """Parse, validate and check one schedule file; never raises for bad content."""
+def _reach(schedule: Schedule, loaded: LoadedYaml, now: dt.datetime | None) -> Diagnostics:
+    """A warning when the schedule will never run (see :mod:`bots.schedule.reach`)."""
+    quiet = silence(schedule, now or dt.datetime.now(schedule.trigger.zone))
+    if quiet is None:
+        return Diagnostics()
+    where = quiet.where if quiet.where in loaded.key_pos else ("trigger",)
+    pos = loaded.value_pos.get(where) if len(where) > 1 else loaded.key_pos_of(where)
+    return Diagnostics([Diagnostic(loaded.path, pos or loaded.key_pos_of(where), quiet.message, Severity.WARNING)])
+
+
+def load_schedule(path: Path, project: Project, now: dt.datetime | None = None) -> tuple[
+    LoadedSchedule | None, Diagnostics
+]:
+    """Parse, validate and check one schedule file; never raises for bad content. ``now`` (default:
+    the current time) is where the "will it ever run" warning looks from."""
     loaded, found = load_yaml(path)
     schedule = _validated(loaded, found) if loaded is not None else None
     if loaded is None or schedule is None:
         return None, Diagnostics(found.sorted())
     checked, systems = _check(schedule, loaded, project)
     found.extend(checked)
+    if not found.errors:
+        found.extend(_reach(schedule, loaded, now))
     if found.errors:
         return None, Diagnostics(found.sorted())
     digest = hashlib.sha256(loaded.source.encode("utf-8")).hexdigest()
     return LoadedSchedule(schedule_id(path), path, schedule, digest, systems), found
 
 
-def load_all(folder: Path, project: Project) -> tuple[dict[str, LoadedSchedule], Diagnostics]:
+def load_all(folder: Path, project: Project, now: dt.datetime | None = None) -> tuple[
+    dict[str, LoadedSchedule], Diagnostics
+]:
     """Every schedule in ``folder``: the valid ones by id, and the diagnostics of all."""
     valid: dict[str, LoadedSchedule] = {}
     found = Diagnostics()
     for path in schedule_files(folder):
-        schedule, diagnostics = load_schedule(path, project)
+        schedule, diagnostics = load_schedule(path, project, now)
         found.extend(diagnostics)
         if schedule is not None:
             valid[schedule.id] = schedule

@@ -64,16 +64,23 @@ class FireRunner:
         self.project, self.trail, self.reporter, self.slots = project, trail, reporter, slots
         self.stop, self.console, self.retry_later, self.executor = stop, console, retry_later, executor
 
-    def fire(self, fire: Fire) -> None:
-        """Run it; never raises (the thread pool would only log it), everything is reported."""
+    def fire(self, fire: Fire, on_start: Callable[[], None] | None = None) -> None:
+        """Run it; never raises (the thread pool would only log it), everything is reported.
+
+        ``on_start``: the fire is a kept catch-up or retry (``pending.py``); called once its run
+        begins. Stopped before that, it stays kept and runs when the daemon starts again."""
         schedule, report = fire.schedule, self.reporter
         local = fire.fire_time.astimezone(schedule.trigger.zone)
         base = {"schedule": fire.schedule_id, "fire_time": local.isoformat(), "attempt": fire.attempt}
+        if not self.slots.acquire(fire.systems, self.stop):
+            report.misfire(fire.schedule_id, schedule, fire.fire_time, "stopped",
+                           "skipped" if on_start is None else "deferred")
+            return
+        if on_start is not None:
+            on_start()
+        report.outage_over(fire.schedule_id)
         if fire.catch_up:
             report.audit("schedule_catch_up", base)
-        if not self.slots.acquire(fire.systems, self.stop):
-            report.misfire(fire.schedule_id, schedule, fire.fire_time, "stopped", "skipped")
-            return
         try:
             report.say(tr("実行開始: {s}（予定 {t}、{a} 回目）", "starting: {s} (due {t}, attempt {a})",
                           s=fire.schedule_id, t=when(fire.fire_time, schedule.trigger.zone), a=fire.attempt))
@@ -120,13 +127,14 @@ class FireRunner:
             return
         retries = schedule.retries
         if outcome.retryable and fire.attempt <= retries.count and not self.stop.is_set():
+            # Kept first, then audited: killed in between, the retry still runs (and its restore is audited).
+            self.retry_later(Fire(fire.schedule_id, schedule, fire.systems, fire.fire_time, fire.attempt + 1,
+                                  fire.catch_up), retries.delay)
             report.audit("schedule_retry", {"schedule": fire.schedule_id,
                                             "fire_time": fire.fire_time.astimezone(schedule.trigger.zone).isoformat(),
                                             "attempt": fire.attempt + 1, "delay_s": retries.delay}, outcome.run_id)
             report.say(tr("失敗: {s}。{d:g} 秒後に再試行します（{a}/{n}）", "failed: {s}; retrying in {d:g} s ({a}/{n})",
                           s=fire.schedule_id, d=retries.delay, a=fire.attempt, n=retries.count), "yellow")
-            self.retry_later(Fire(fire.schedule_id, schedule, fire.systems, fire.fire_time, fire.attempt + 1,
-                                  fire.catch_up), retries.delay)
             return
         report.say(tr("失敗: {s}（{e}）", "failed: {s} ({e})", s=fire.schedule_id, e=outcome.error or outcome.status), "red")
         report.mail(schedule.notify, "failure", tr("失敗: {t}（{d}）", "failed: {t} ({d})", t=schedule.title, d=due),

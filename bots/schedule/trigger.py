@@ -122,6 +122,26 @@ class CalendarTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships
             at = self.get_next_fire_time(at, until)
         return times
 
+    def moved_before(self, after: dt.datetime, until: dt.datetime | None) -> list[PlannedFire]:
+        """Base times in (after, until) that ``previous`` moved to a time before ``after``: computed
+        at ``after``, those fires were already behind and never run (the daemon audits them). A
+        time that is an open day's own base time is left out: the moved fire merges with that one."""
+        found: list[PlannedFire] = []
+        if self.calendar_spec.on_closed_day != "previous":
+            return found
+        cursor = after + _ONE_US
+        for _ in range(_MAX_STEPS):
+            base = self._proposal(cursor)
+            if base is None or (until is not None and base >= until) or base - after > _MAX_AHEAD or len(found) >= 50:
+                break
+            cursor = base + _ONE_US
+            day = self.calendar.shift(base.date(), "previous")
+            if day is not None and day != base.date():
+                at = base.replace(year=day.year, month=day.month, day=day.day)
+                if at < after and self._proposal(at) != at:
+                    found.append(PlannedFire(at, base))
+        return found
+
     def skipped_between(self, after: dt.datetime, before: dt.datetime) -> list[tuple[dt.datetime, str]]:
         """Base times in (after, before) that a closed day skipped or moved, with the reason."""
         found: list[tuple[dt.datetime, str]] = []

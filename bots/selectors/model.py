@@ -5,9 +5,9 @@ A screen change is fixed here, once, instead of in every flow that touches the s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from bots.i18n import tr
 from bots.selectors.desktop_model import (
@@ -18,6 +18,7 @@ from bots.selectors.desktop_model import (
     check_image_file,
     map_kind,
 )
+from bots.selectors.syntax import css_problem, xpath_problem
 from bots.spec.types import FrozenModel
 
 _KINDS = tuple(dict.fromkeys((*WEB_KINDS, *DESKTOP_KINDS)))
@@ -42,6 +43,31 @@ class Candidate(FrozenModel):
     scales: tuple[float, ...] | None = None  #: desktop image: factors tried, in order
 
     _image_exists = field_validator("image")(check_image_file)
+
+    @field_validator("role", "name", "label", "text", "placeholder", "image")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        # An empty text or label matches (nearly) everything: never what the author meant.
+        if value is not None and not value.strip():
+            raise ValueError(tr("空の値は書けません", "must not be empty"))
+        return value
+
+    @field_validator("css")
+    @classmethod
+    def _css_parses(cls, value: str | None) -> str | None:
+        # Refused here, not after a step's whole timeout in the middle of a run.
+        problem = None if value is None else css_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("xpath")
+    @classmethod
+    def _xpath_parses(cls, value: str | None) -> str | None:
+        problem = None if value is None else xpath_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> Candidate:
@@ -69,6 +95,17 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
+def _some(candidates: list[Candidate]) -> list[Candidate]:
+    """An element with no candidate could never be found: refused where it is written."""
+    if not candidates:
+        raise ValueError(tr("候補が一つもありません。見つけ方を一つ以上書いてください",
+                            "no candidate: write at least one way to find the element"))
+    return candidates
+
+
+Candidates = Annotated[list[Candidate], AfterValidator(_some)]
+
+
 class Screen(FrozenModel):
     """One screen of the target system: how it is recognised and its named elements."""
 
@@ -76,17 +113,22 @@ class Screen(FrozenModel):
     title: str | None = None
     #: Desktop: a regular expression the screen's window title matches (``search``).
     window: str | None = None
-    elements: dict[str, list[Candidate]]
+    elements: dict[str, Candidates]
     #: Elements shown only in some states of the screen (error messages, search results):
     #: ``selectors check`` reports them when absent but does not fail for it.
     optional: tuple[str, ...] = ()
     #: Elements that show or hold personal data (マイナンバー, 口座番号, passwords): they are
     #: blacked out in every screenshot.
     sensitive: tuple[str, ...] = ()
+    #: Elements a commit step may still act on when only a fallback candidate (not the first)
+    #: found them. Otherwise a commit on a drifted element fails the record, nothing submitted:
+    #: a guess (``{text: OK}`` on a screen whose OK image no longer matches) must not submit.
+    allow_fallback_commit: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _lists_name_elements(self) -> Screen:
-        for field, names in (("optional", self.optional), ("sensitive", self.sensitive)):
+        for field, names in (("optional", self.optional), ("sensitive", self.sensitive),
+                             ("allow_fallback_commit", self.allow_fallback_commit)):
             unknown = [name for name in names if name not in self.elements]
             if unknown:
                 raise ValueError(tr("{f} に要素でない名前があります: {n}", "{f} names no element: {n}",
@@ -138,6 +180,11 @@ class SelectorMap(FrozenModel):
         """Whether ``screen.element`` exists: what flow checks ask before a run."""
         screen, _, name = ref.partition(".")
         return screen in self.screens and name in self.screens[screen].elements
+
+    def fallback_commit_allowed(self, ref: str) -> bool:
+        """Whether a commit step may act on ``screen.element`` found by a fallback candidate."""
+        screen, _, name = ref.partition(".")
+        return screen in self.screens and name in self.screens[screen].allow_fallback_commit
 
     def sensitive_refs(self) -> list[str]:
         """Every element blacked out in screenshots, as ``screen.element``."""

@@ -14,10 +14,13 @@ from bots.sources.base import OpenedSource
 
 
 def open_excel(spec: ExcelRecords, namespace: dict[str, Any], selectors_root: Path) -> OpenedSource:
-    """Open the workbook the flow names (``records.file``, an expression) and check its header."""
+    """Open the workbook the flow names (``records.file``, an expression) and check its header;
+    the rows stream from there."""
     rendered = expressions.render(spec.file, namespace)
     if rendered is None or str(rendered).strip() == "":
         raise InputFileError(tr("入力ファイルが指定されていません", "no input file given"))
     path = Path(str(rendered))
     reader = read_records(path, sheet=spec.sheet, header_row=spec.header_row, columns=spec.columns)
-    return OpenedSource(path, list(reader.headers), reader.total, iter(reader))
+    # Streamed: no count up front (a full pass over a long list would hold up the first record).
+    return OpenedSource(path, list(reader.headers), None, iter(reader), estimate=reader.estimate,
+                        on_close=reader.close)

@@ -137,4 +137,6 @@ def open_forms(spec: FormRecords, namespace: dict[str, Any], selectors_root: Pat
         return [("review_workbook", tr("要確認の帳票 {n} 件: {p}", "{n} forms need review: {p}", n=source.review_rows,
                                        p=source.review_path), {"path": str(source.review_path), "forms": source.review_rows})]
 
-    return OpenedSource(folder, list(spec.columns), len(files), iter(source), files=tuple(files), on_finished=finished)
+    # A file may hold several forms (a PDF of a batch): the file count is only an estimate.
+    return OpenedSource(folder, list(spec.columns), None, iter(source), files=tuple(files), on_finished=finished,
+                        estimate=len(files))

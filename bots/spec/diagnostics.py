@@ -51,8 +51,39 @@ class Diagnostic:
         lines = source.splitlines()
         if not 1 <= self.pos.line <= len(lines):
             return ""
-        text = lines[self.pos.line - 1]
-        return f"    {text}\n    {' ' * _display_width(text[: self.pos.col - 1])}^"
+        text, col = _window(lines[self.pos.line - 1], self.pos.col)
+        text = text.translate(_CONTROL_PICTURES)  # a NUL or ESC must not reach the terminal as is
+        return f"    {text}\n    {' ' * _display_width(text[: col - 1])}^"
+
+
+#: C0 controls and DEL shown as their Unicode pictures (␀, ␛, …); a tab stays a tab.
+_CONTROL_PICTURES = {code: 0x2400 + code for code in range(32) if code != 9} | {127: 0x2421}
+_WINDOW = 80
+
+
+def _window(text: str, col: int) -> tuple[str, int]:
+    """At most ~160 characters around ``col`` of a long line (a 1 MB one-line file is not echoed)."""
+    if len(text) <= 2 * _WINDOW:
+        return text, col
+    start = max(0, col - 1 - _WINDOW)
+    end = min(len(text), col - 1 + _WINDOW)
+    head, tail = ("…" if start else ""), ("…" if end < len(text) else "")
+    return head + text[start:end] + tail, col - start + len(head)
+
+
+#: How much of a file an excerpt may read: past the largest loadable file (1 MB), never a whole 5 GB file.
+EXCERPT_READ_LIMIT = 2 * 1024 * 1024
+
+
+def read_source(path: Path) -> str | None:
+    """The start of ``path`` as text for :meth:`Diagnostic.excerpt`, at most EXCERPT_READ_LIMIT bytes
+    (``validate /dev/zero`` must not read forever); None when unreadable."""
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(EXCERPT_READ_LIMIT)
+    except OSError:
+        return None
+    return raw.decode("utf-8-sig", errors="replace")
 
 
 def _display_width(text: str) -> int:

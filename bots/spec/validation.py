@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bots.i18n import tr
+from bots.i18n import language, tr
 from bots.spec.diagnostics import Diagnostic, Diagnostics
+from bots.spec.pydantic_messages import message_for
 from bots.spec.yamlpos import LoadedYaml
 
 
@@ -51,25 +52,13 @@ def _message(error: ErrorDetails, key_pool: KeyPool, unknown_step: UnknownStep |
     if kind == "missing":
         return tr("必須のキー '{k}' がありません", "required key '{k}' is missing", k=loc[-1]), loc[:-1]
     if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return tr("使えない値です。使える値: {e}", "value not allowed; expected {e}", e=expected), loc
-    if kind in {"string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type",
-                "bool_parsing", "list_type", "dict_type", "model_type", "tuple_type", "model_attributes_type"}:
-        wanted = {"string": "文字列", "int": "整数", "float": "数値", "bool": "true/false", "list": "リスト",
-                  "dict": "マッピング", "model": "マッピング", "tuple": "リスト"}
-        base = kind.split("_")[0]
-        return tr("型が違います: {w} を書いてください（値: {v!r}）", "wrong type: expected {b} (got {v!r})",
-                  w=wanted.get(base, base), b=base, v=error.get("input")), loc
-    if kind == "string_pattern_mismatch":
-        return tr("書式が違います（値: {v!r}）", "wrong format (got {v!r})", v=error.get("input")), loc
-    if kind == "union_tag_invalid":
-        ctx = error.get("ctx", {})
-        return tr("'{t}' は使えません。使える値: {e}", "'{t}' is not allowed; expected {e}",
-                  t=ctx.get("tag"), e=ctx.get("expected_tags")), loc
+        expected = str(error.get("ctx", {}).get("expected", ""))
+        return tr("使えない値です。使える値: {e}", "value not allowed; expected {e}",
+                  e=expected.replace(" or ", ", ") if language() == "ja" else expected), loc
     if kind in {"value_error", "assertion_error"}:
-        text = str(error.get("ctx", {}).get("error", error["msg"]))
-        return text, loc
-    return error["msg"], loc
+        # Raised by our own validators, whose messages are already in the user's language.
+        return str(error.get("ctx", {}).get("error", error["msg"])), loc
+    return message_for(error), loc
 
 
 def diagnostics_from_validation(exc: ValidationError, loaded: LoadedYaml, *, key_pool: KeyPool | None = None,

@@ -1,24 +1,28 @@
 """Load YAML into plain Python data plus a map of where every key and value stood.
 
-ruamel.yaml keeps line/column on its round-trip nodes; we copy them into a flat index keyed
-by the data path (``("steps", 0, "browser.fill", "target")``) so pydantic's ``loc`` can be
-mapped back to the user's file without carrying ruamel types into the models.
+The one YAML loader of flows, selector maps, form templates and schedules. ruamel.yaml's parser
+events carry line/column; :mod:`bots.spec.yamltree` turns them into a flat index keyed by the data
+path (``("steps", 0, "browser.fill", "target")``) so pydantic's ``loc`` can be mapped back to the
+user's file without carrying ruamel types into the models. The limits (size, depth, node count,
+no aliases or tags) are checked here, before anything is expanded: a file is untrusted text.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bots.i18n import tr
 from bots.spec.diagnostics import Diagnostic, Diagnostics, Pos
+from bots.spec.yaml_messages import syntax_message
+from bots.spec.yamltree import DEFAULT_LIMITS, PathKey, Scalars, TreeError, YamlLimits, build_tree
 
-PathKey = tuple[str | int, ...]
+__all__ = ["DEFAULT_LIMITS", "LoadedYaml", "PathKey", "YamlLimits", "load_yaml"]
 
 
 @dataclass
@@ -70,35 +74,6 @@ class LoadedYaml:
         return Pos(1, 1)
 
 
-def _plain(node: Any, path: PathKey, out: LoadedYaml) -> Any:
-    if isinstance(node, CommentedMap):
-        result: dict[Any, Any] = {}
-        for key, value in node.items():
-            child = (*path, key)
-            k_line, k_col, v_line, v_col = node.lc.data[key]
-            out.key_pos[child] = Pos(k_line + 1, k_col + 1)
-            out.value_pos[child] = Pos(v_line + 1, v_col + 1)
-            result[str(key) if not isinstance(key, (str, int)) else key] = _plain(value, child, out)
-        return result
-    if isinstance(node, CommentedSeq):
-        items: list[Any] = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            line, col = node.lc.data[index]
-            out.value_pos[child] = Pos(line + 1, col + 1)
-            items.append(_plain(value, child, out))
-        return items
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
-
-
 def _tab_diagnostics(path: Path, source: str) -> Diagnostics:
     found = Diagnostics()
     for number, line in enumerate(source.splitlines(), start=1):
@@ -117,42 +92,83 @@ def _tab_diagnostics(path: Path, source: str) -> Diagnostics:
     return found
 
 
-def load_yaml(path: Path, source: str | None = None) -> tuple[LoadedYaml | None, Diagnostics]:
-    """Parse one YAML file; on failure return ``None`` and diagnostics, never raise."""
-    if source is None:
-        try:
-            source = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            return None, Diagnostics([Diagnostic(path, None, tr("ファイルが見つかりません", "file not found"))])
-        except UnicodeDecodeError as exc:
-            # Point at the first bad byte (a file saved as Shift_JIS usually fails on line 1 or 2).
-            before = exc.object[: exc.start]
-            line_start = before.rfind(b"\n") + 1
-            bad_at = Pos(before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1)
-            return None, Diagnostics(
-                [Diagnostic(path, bad_at, tr("UTF-8 として読めません（Shift_JIS で保存されていませんか）: {r}",
-                                             "not UTF-8 (saved as Shift_JIS?): {r}", r=exc.reason))]
-            )
-        except OSError as exc:
-            return None, Diagnostics([Diagnostic(path, None, tr("読み込めません: {r}", "cannot read: {r}", r=exc.strerror))])
-    tabs = _tab_diagnostics(path, source)
-    if tabs:
-        return None, tabs
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
+def _read(path: Path, limits: YamlLimits) -> tuple[str | None, Diagnostics]:
+    """The file's text, read no further than the size limit (a 5 GB file is never read whole)."""
     try:
-        node = yaml.load(source)
+        with path.open("rb") as stream:
+            raw = stream.read(limits.max_bytes + 1)
+    except FileNotFoundError:
+        return None, Diagnostics([Diagnostic(path, None, tr("ファイルが見つかりません", "file not found"))])
+    except OSError as exc:
+        return None, Diagnostics([Diagnostic(path, None, tr("読み込めません: {r}", "cannot read: {r}", r=exc.strerror))])
+    if len(raw) > limits.max_bytes:
+        return None, Diagnostics([Diagnostic(path, _byte_pos(raw, limits.max_bytes), _too_big(limits))])
+    try:
+        return raw.decode("utf-8-sig"), Diagnostics()
+    except UnicodeDecodeError as exc:
+        # Point at the first bad byte (a file saved as Shift_JIS usually fails on line 1 or 2).
+        return None, Diagnostics([Diagnostic(path, _byte_pos(raw, exc.start), tr(
+            "UTF-8 として読めません（Shift_JIS で保存されていませんか）: {r}", "not UTF-8 (saved as Shift_JIS?): {r}",
+            r=exc.reason))])
+
+
+def _byte_pos(raw: bytes, offset: int) -> Pos:
+    before = raw[:offset]
+    line_start = before.rfind(b"\n") + 1
+    return Pos(before.count(b"\n") + 1, len(before[line_start:].decode("utf-8", "replace")) + 1)
+
+
+def _too_big(limits: YamlLimits) -> str:
+    size = f"{limits.max_bytes / 1024 / 1024:g} MB" if limits.max_bytes >= 1024 * 1024 else f"{limits.max_bytes:,} bytes"
+    return tr("ファイルが大きすぎます（上限 {s}）。ファイルを分けてください（フローならサブフロー call:）",
+              "the file is too large (limit {s}); split it (a flow into sub-flows, call:)", s=size)
+
+
+#: What YAML itself refuses (its printable set), found here first so the error has a line and column.
+_NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def _control_diagnostics(path: Path, source: str) -> Diagnostics:
+    match = _NOT_PRINTABLE.search(source)
+    if match is None:
+        return Diagnostics()
+    before = source[: match.start()]
+    pos = Pos(before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1)
+    return Diagnostics([Diagnostic(path, pos, tr(
+        "使えない制御文字があります（U+{c:04X}）。削除してください", "a control character (U+{c:04X}) is not allowed; "
+        "delete it", c=ord(match.group())))])
+
+
+def load_yaml(path: Path, source: str | None = None, *, limits: YamlLimits = DEFAULT_LIMITS) -> tuple[
+    LoadedYaml | None, Diagnostics
+]:
+    """Parse one YAML file within ``limits``; on failure return ``None`` and diagnostics, never raise."""
+    if source is None:
+        source, found = _read(path, limits)
+        if source is None:
+            return None, found
+    elif len(source.encode("utf-8")) > limits.max_bytes:
+        return None, Diagnostics([Diagnostic(path, _byte_pos(source.encode("utf-8"), limits.max_bytes),
+                                             _too_big(limits))])
+    early = _control_diagnostics(path, source) or _tab_diagnostics(path, source)
+    if early:
+        return None, early
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        tree = build_tree(yaml.parse(source), Scalars(yaml.resolver, yaml.constructor), limits)
+    except TreeError as exc:
+        return None, Diagnostics([Diagnostic(path, exc.pos, exc.message)])
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Pos(mark.line + 1, mark.column + 1) if mark else None
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        return None, Diagnostics([Diagnostic(path, pos, tr("YAML の構文エラー: {p}", "YAML syntax error: {p}", p=problem))])
+        # An unclosed quote is found at the end of the file; where it opened is what to fix.
+        ends = "end of stream" in problem and exc.context_mark is not None
+        mark = exc.context_mark if ends else exc.problem_mark or exc.context_mark
+        pos = Pos(mark.line + 1, mark.column + 1) if mark else None
+        return None, Diagnostics([Diagnostic(path, pos, syntax_message(problem))])
     except YAMLError as exc:
-        return None, Diagnostics([Diagnostic(path, None, tr("YAML の構文エラー: {p}", "YAML syntax error: {p}", p=exc))])
-    loaded = LoadedYaml(path=path, source=source, data=None)
-    loaded.data = _plain(node, (), loaded)
-    if not isinstance(loaded.data, dict):
+        return None, Diagnostics([Diagnostic(path, Pos(1, 1), syntax_message(str(exc)))])
+    if not isinstance(tree.data, dict):
         return None, Diagnostics(
             [Diagnostic(path, Pos(1, 1), tr("ファイルの最上位はマッピング（キー: 値）である必要があります", "the top level must be a mapping (key: value)"))]
         )
-    return loaded, Diagnostics()
+    return LoadedYaml(path=path, source=source, data=tree.data, key_pos=tree.key_pos, value_pos=tree.value_pos), Diagnostics()

@@ -128,8 +128,9 @@ class RunStore(JournalMethods):
                 "status": run.status.value, "finished_at": run.finished or dt.datetime.now(dt.UTC),
                 "error": run.error, "passed": run.count(Status.PASS), "failed": run.count(Status.FAIL),
                 "review": run.count(Status.REVIEW), "not_run": run.count(Status.NOT_RUN),
-                # Every row read has a record by now; a run refused before reading keeps its count (None).
-                "total": len(run.records) if run.records else run.total,
+                # The engine counts the records as they stream: exact once the input was read to the end; when
+                # a stop left the rest unread it is unknown (len(records) would make the run look finished).
+                "total": run.total if run.total is not None or run.unread_after else (len(run.records) or None),
             }
             _update_one(session, run.run_id, values)
             session.execute(delete(StepTimingRow).where(StepTimingRow.run_id == run.run_id))

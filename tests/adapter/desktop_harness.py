@@ -44,6 +44,14 @@ screens:
     window: "^KZ別窓テスト$"
     elements:
       欄C: {{point: [{cx}, {cy}]}}
+  ボタン:
+    window: "^KZ別窓テスト$"
+    allow_fallback_commit: [OK許可]
+    elements:
+      OK: {{text: OK}}
+      Cancel: {{text: Cancel}}
+      OK別テーマ: [{{image: tkapp/missing_first.png}}, {{text: OK}}]
+      OK許可: [{{image: tkapp/missing_first.png}}, {{text: OK}}]
 """
 
 HEADER = """\

@@ -4,6 +4,8 @@
 which window has the focus to STATE_JSON whenever they change, and obeys lines appended to
 COMMANDS_TXT (``show`` / ``hide`` the 完了 label, ``steal`` the focus into the other window, ``return`` it,
 ``clear`` every field), so tests judge what arrived without trusting the bot's own read-back.
+Clicking OK of its "Cancel OK" button row shows the 完了 label (the commit's visible effect);
+clicking Cancel only records the click.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ FIELD_C = (20, 20)
 LABEL_REGISTER = (300, 20)
 CANVAS = (300, 120, 120, 80)
 DONE_LABEL = (20, 200)
+#: A dialog's button row in the other window, "Cancel OK" on one line (OCR reads it as one line
+#: of two words). Not in the main window: Latin words there upset the Japanese OCR of 登録.
+BUTTONS = (20, 80)
+OTHER_GEOMETRY = (700, 100, 400, 160)
 
 
 def _select_all(event: tk.Event) -> str:  # type: ignore[type-arg]
@@ -59,7 +65,21 @@ def main(state_path: Path, commands: Path) -> None:
     done = tk.Label(root, text="処理完了", font=("Noto Sans CJK JP", 22), fg="white", bg="#204080")
     other = tk.Toplevel(root)
     other.title(OTHER_TITLE)
-    other.geometry("400x160+700+100")
+    ox, oy, ow, oh = OTHER_GEOMETRY
+    other.geometry(f"{ow}x{oh}+{ox}+{oy}")
+    other.configure(bg="white")
+    row = tk.Frame(other, bg="white")
+    row.place(x=BUTTONS[0], y=BUTTONS[1])
+    for text, effect in (("Cancel", None), ("OK", lambda: done.place(x=DONE_LABEL[0], y=DONE_LABEL[1]))):
+        button = tk.Label(row, text=text, font=("DejaVu Sans", 16), bg="white", padx=2)
+        button.pack(side="left", padx=4)
+
+        def pressed(_e: tk.Event, what: str = text, then: object = effect) -> None:  # type: ignore[type-arg]
+            clicked.update(what=what)
+            if callable(then):
+                then()
+
+        button.bind("<Button-1>", pressed)
     field_c = tk.Entry(other, font=font, width=16)
     field_c.place(x=FIELD_C[0], y=FIELD_C[1])
     fields = {"a": field_a, "b": field_b, "c": field_c}

@@ -28,6 +28,7 @@ id: {id}
 title: ブラウザ操作の確認
 version: 1.0.0
 owner: 情報政策係
+env: [KZ_DEMO_URL]
 systems:
   demo_web:
     base_url: "{{{{ env.KZ_DEMO_URL }}}}"

@@ -125,7 +125,9 @@ def test_upload_attaches_real_files(demo_web: Demo, project: Project, tmp_path: 
     client.login()
     client.submit()
     receipt_no = read_all(server.config.db_path)[0]["receipt_no"]
-    pdf, png = tmp_path / "住民票の写し.pdf", tmp_path / "本人確認書類.png"
+    folder = project.root / "添付書類"  # uploads come from the allowed folders (the project, paths.roots)
+    folder.mkdir()
+    pdf, png = folder / "住民票の写し.pdf", folder / "本人確認書類.png"
     pdf.write_bytes(tiny_pdf("attachment test"))
     png.write_bytes(tiny_png(64, 32))
     head = """

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from bots.adapters.excel_results import ResultsWorkbook
 from bots.errors import FlowError
+from bots.results.model import Status
 
 HEADERS = ["氏名", "郵便番号", "電話番号", "生年月日"]
 AT = dt.datetime(2024, 4, 1, 9, 30, 15)
@@ -18,11 +19,11 @@ AT = dt.datetime(2024, 4, 1, 9, 30, 15)
 def sample(path: Path, input_path: Path) -> ResultsWorkbook:
     results = ResultsWorkbook(path, HEADERS, ["受付番号"], input_path=input_path)
     results.add({"氏名": "山田　太郎", "郵便番号": "0600000", "電話番号": "09012345678", "生年月日": "昭和52年3月14日"},
-                "成功", {"受付番号": "000123"}, None, AT)  # fmt: skip
+                Status.PASS, {"受付番号": "000123"}, None, AT)  # fmt: skip
     results.add({"氏名": "佐藤 花子", "郵便番号": "123-456", "電話番号": 312345678, "生年月日": dt.datetime(1980, 1, 2)},
-                "失敗", {}, "郵便番号: 郵便番号は7桁（例: 123-4567）で入力してください: '123-456'", AT)  # fmt: skip
-    results.add({"氏名": "=HYPERLINK(\"http://example.com\")", "郵便番号": None}, "要確認", {"受付番号": 42}, "確認", AT)
-    results.add({"氏名": "鈴木"}, "未処理", {}, None, None)
+                Status.FAIL, {}, "郵便番号: 郵便番号は7桁（例: 123-4567）で入力してください: '123-456'", AT)  # fmt: skip
+    results.add({"氏名": "=HYPERLINK(\"http://example.com\")", "郵便番号": None}, Status.REVIEW, {"受付番号": 42}, "確認", AT)
+    results.add({"氏名": "鈴木"}, Status.NOT_RUN, {}, None, None)
     return results
 
 
@@ -81,7 +82,7 @@ def test_save_is_atomic_and_repeatable(tmp_path: Path) -> None:
     out.write_bytes(b"previous results")
     results = sample(out, tmp_path / "入力.xlsx")
     results.save()
-    results.add({"氏名": "追加"}, "成功", {"受付番号": "000124"}, None, AT)
+    results.add({"氏名": "追加"}, Status.PASS, {"受付番号": "000124"}, None, AT)
     results.save()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["結果.xlsx"]  # no temp file left behind
     wb = load_workbook(out)
@@ -90,20 +91,22 @@ def test_save_is_atomic_and_repeatable(tmp_path: Path) -> None:
 
 def test_results_columns_never_clash_with_input_headers(tmp_path: Path) -> None:
     results = ResultsWorkbook(tmp_path / "結果.xlsx", ["氏名", "状態"], ["受付番号"], input_path=tmp_path / "入力.xlsx")
-    results.add({"氏名": "山田", "状態": "転入"}, "成功", {"受付番号": "1"}, None, AT)
+    results.add({"氏名": "山田", "状態": "転入"}, Status.PASS, {"受付番号": "1"}, None, AT)
     ws = load_workbook(results.save())["結果"]
     assert [c.value for c in ws[1]][:3] == ["氏名", "状態", "状態（結果）"]
     assert [c.value for c in ws[2]][:3] == ["山田", "転入", "成功"]
 
 
-def test_unknown_status_is_a_bug(tmp_path: Path) -> None:
+def test_a_status_word_is_a_bug(tmp_path: Path) -> None:
+    """Statuses are the enum; the word is written in the run's language (nothing parses display text)."""
     results = ResultsWorkbook(tmp_path / "結果.xlsx", HEADERS, [], input_path=tmp_path / "入力.xlsx")
-    with pytest.raises(ValueError):
-        results.add({}, "OK", {}, None, AT)
+    for word in ("OK", "成功", "succeeded"):
+        with pytest.raises(TypeError):
+            results.add({}, word, {}, None, AT)  # type: ignore[arg-type]
 
 
 def test_timezone_aware_times_keep_their_wall_clock(tmp_path: Path) -> None:
     jst = dt.timezone(dt.timedelta(hours=9))
     results = ResultsWorkbook(tmp_path / "結果.xlsx", ["氏名"], [], input_path=tmp_path / "入力.xlsx")
-    results.add({"氏名": "山田"}, "成功", {}, None, AT.replace(tzinfo=jst))
+    results.add({"氏名": "山田"}, Status.PASS, {}, None, AT.replace(tzinfo=jst))
     assert load_workbook(results.save())["結果"]["D2"].value == AT

@@ -88,3 +88,14 @@ def test_validate_and_list(project: Path) -> None:
     rows = [line for line in listed.stdout.splitlines() if "nightly" in line or "weekly" in line]
     assert len(rows) == 2 and "2027-01-04(月) 22:00" in rows[0] and "前の業務日" in rows[1]
     assert "schedules/broken.yaml:3:17" in listed.stderr  # the broken one is reported, not listed
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ja", "起動しません: スケジューラのジョブストアを開けません（mysql://kz:***@db/jobs）"),
+    ("en", "not started: cannot open the scheduler's job store (mysql://kz:***@db/jobs)")])
+def test_the_daemon_refuses_a_job_store_it_cannot_use_without_a_traceback(project: Path, lang: str,
+                                                                          expected: str) -> None:
+    env = {"KZ_HOME": str(project), "KZ_LOGS": str(project / "logs"), "COLUMNS": "300", "KZ_LANG": lang}
+    result = CliRunner().invoke(app, ["scheduler", "--store", "mysql://kz:secret-pw@db/jobs"], env=env)
+    assert result.exit_code == 3
+    assert expected in result.stderr and "secret-pw" not in result.stderr and "Traceback" not in result.stderr

@@ -30,8 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 JST = dt.timezone(dt.timedelta(hours=9))
 HOURLY = """title: 毎時
 flow: flows/shinsei_nyuryoku.yaml
-# (a dash in the folder: 12 digits in a row may be a マイナンバー to the ledger's masking)
-inputs: {{file: "{inbox}/{{date:%Y%m%d-%H%M}}/申請一覧.xlsx"}}
+# (an underscore in the folder: 12 digits, even 8-4 with a dash, may be a マイナンバー to the ledger's masking)
+inputs: {{file: "{inbox}/{{date:%Y%m%d_%H%M}}/申請一覧.xlsx"}}
 trigger: {{every: 1h}}
 calendar: {{business_days_only: false}}
 misfire: {{grace: 150m, coalesce: true}}
@@ -101,7 +101,7 @@ def test_a_downtime_is_decided_fire_by_fire_and_caught_up(tmp_path: Path, monkey
     assert run_started and run_started[0]["data"]["trigger"] == "schedule"
     local_due = dt.datetime.fromisoformat(fired["fire_time"]).astimezone(JST)
     refused = [e for e in entries if e["run_id"] == caught["run_id"] and e["type"] == "run_finished"]
-    assert refused and f"{local_due:%Y%m%d-%H%M}" in refused[0]["data"]["error"]  # the input of that hour
+    assert refused and f"{local_due:%Y%m%d_%H%M}" in refused[0]["data"]["error"]  # the input of that hour
 
     # The unchanged interval kept its phase across the restart.
     loaded = [dt.datetime.fromisoformat(d["next_fire"]) for d in of(entries, "schedule_loaded") if d["schedule"] == "hourly"]
