@@ -118,7 +118,7 @@ def test_sigterm_stops_after_the_current_record_and_resume_completes(
     states = journal_states(store_file)
     assert not any(states.get(s) for s in ("in_progress", "submitting", "submitted")), states
     keyed_before = len(read_all(server.config.db_path))
-    assert 8 <= keyed_before < len(expected)
+    assert 8 - len(failing_rows) <= keyed_before < len(expected)  # the 8 settled may include the bad rows
     assert f"runner.py resume {run_id}" in runner.output()
 
     resumed = start(["resume", run_id], env, tmp_path / "resume.log")
