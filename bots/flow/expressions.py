@@ -237,7 +237,8 @@ class Reference:
 
 def parse(text: str, *, is_bare: bool = False) -> nodes.Template:
     """The template's syntax tree (``TemplateSyntaxError`` on a syntax error)."""
-    return _guarded(ENV.parse, "{{ " + bare(text) + " }}" if is_bare else text)
+    tree: nodes.Template = _guarded(ENV.parse, "{{ " + bare(text) + " }}" if is_bare else text)
+    return tree
 
 
 def references(text: str, *, is_bare: bool = False) -> list[Reference]:
