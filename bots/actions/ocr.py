@@ -40,7 +40,7 @@ def read_forms(ctx: StepContext, p: ReadFormsParams) -> None:
 
     ``- ocr.read_forms: {files: "{{ inputs.scans }}", form: shinsei, into: 申請書}``
     """
-    # Lazy: the OCR stack (OpenCV, numpy, tesseract models) loads only for flows that read forms.
+    # lazy: the OCR stack (OpenCV, numpy, tesseract models) loads only for flows that read forms.
     from bots.ocr.pipeline import read_forms as read
 
     try:

@@ -28,7 +28,7 @@ def import_(
                               help=tr("再入力に使うフロー（その列の並びで書き出します）", "the follow-up flow (its columns)")),
 ) -> None:
     """``review import``: corrected OCR reviews become an Excel list, keyed by an ordinary run."""
-    # Lazy: the OCR review module pulls in OpenCV and openpyxl; ``--help`` should not.
+    # lazy: the OCR review module pulls in OpenCV and openpyxl; ``--help`` should not.
     from bots.ocr.review import import_review
 
     console = Console(stderr=True, soft_wrap=True)

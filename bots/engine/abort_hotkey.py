@@ -60,7 +60,7 @@ def _listener(text: str, on_press: Callable[[], None]) -> Any:
     """X11: a passive key grab (stops at once); elsewhere pynput's hook. ``on_press`` runs on the
     listener's thread: it only sets events; the engine reports the stop."""
     if sys.platform.startswith("linux") or "bsd" in sys.platform:
-        from bots.platform.x11_hotkey import X11HotKey  # X11 only: python-xlib is not on Windows
+        from bots.platform.x11_hotkey import X11HotKey  # lazy, per platform: python-xlib is not on Windows
 
         return X11HotKey(text, on_press)
     from pynput import keyboard  # lazy: pynput picks its backend (and needs a display) at import

@@ -62,7 +62,7 @@ class Resources:
             return self._desktops[system]
         if self._run is None or system not in loaded.flow.systems:
             raise StepError(tr("対象システム {s} がフローにありません", "the flow has no system {s}", s=system))
-        # Lazy: OpenCV and the X11/Windows layer load only for flows with desktop steps.
+        # lazy: OpenCV and the X11/Windows layer load only for flows with desktop steps.
         from bots.adapters.desktop import DesktopSession
 
         spec = loaded.flow.systems[system]

@@ -96,10 +96,10 @@ def find_windows(platform: DesktopPlatform, pattern: str) -> list[Window]:
 def current_platform() -> DesktopPlatform:
     """The platform of this machine (one per process: it holds a display connection)."""
     if sys.platform == "win32":
-        # Per platform: ctypes.windll exists on Windows only.
+        # lazy, per platform: ctypes.windll exists on Windows only.
         from bots.platform.desktop_windows import WindowsDesktop
 
         return WindowsDesktop()
-    from bots.platform.desktop_x11 import X11Desktop  # per platform: python-xlib is not on Windows
+    from bots.platform.desktop_x11 import X11Desktop  # lazy, per platform: python-xlib is not on Windows
 
     return X11Desktop()

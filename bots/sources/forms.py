@@ -100,9 +100,9 @@ class FormSource:
         self.review_rows = 0
 
     def __iter__(self) -> Iterator[SourceRecord]:
-        # Lazy: the OCR stack (OpenCV, numpy, fonts) loads only when a flow reads forms.
+        # lazy: the OCR stack (OpenCV, numpy, fonts) loads only when a flow reads forms.
         from bots.ocr.pipeline import read_forms
-        from bots.ocr.review import write_review
+        from bots.ocr.review import write_review  # lazy: with the OCR stack above
 
         forms: list[FormResult] = []
         for index, form in enumerate(read_forms(self.files, self.template, crops_dir=self.review_dir / "画像"),

@@ -19,6 +19,7 @@ import desktop_tk as app
 import pytest
 from flow_harness import Outcome, run_text
 
+from bots.platform.desktop import current_platform, find_windows
 from bots.platform.wait import wait_until
 from bots.project import Project
 
@@ -91,7 +92,6 @@ class TkApp:
 
     def reset(self) -> None:
         """Empty fields, 完了 hidden, the main window focused (through the platform layer)."""
-        from bots.platform.desktop import current_platform, find_windows
 
         self.command("clear", "hide")
         self.wait(lambda s: not (s["a"] or s["b"] or s["c"] or s["done"] or s["clicked"]))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bots.adapters.excel_reader import read_records
 from bots.engine.executor import LocalExecutor, RunRequest
 from bots.listeners.jsonlog import RunLogListener
 from bots.listeners.results_workbook import ResultsWorkbookListener
@@ -161,7 +162,6 @@ def application_list(path: Path, n: int, seed: int) -> list[tuple[str, str]]:
     as the engine reads it and the demo system stores it, in record order (index 1 first)."""
     from kazaguruma_demo.sample_data import DEMO_COLUMNS, make_applications, write_applications_xlsx
 
-    from bots.adapters.excel_reader import read_records
 
     write_applications_xlsx(path, [row for row, _ in make_applications(n, seed=seed, bad=0)])
     with read_records(path, sheet="申請一覧", header_row=1, columns=DEMO_COLUMNS) as reader:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from bots.adapters.desktop_errors import mapped, translate
 from bots.adapters.screen_match import best_match, load_template, to_gray
 from bots.errors import KazagurumaError, RunHalted, StepError
 from bots.selectors.loader import load_selector_map
@@ -122,7 +123,6 @@ def test_every_desktop_third_party_exception_is_translated(xvfb_display: object)
     import pyscreeze
     from Xlib import error as xerror
 
-    from bots.adapters.desktop_errors import mapped, translate
 
     table = mapped()
     exported = [obj for module in (pyautogui, pyscreeze, xerror) for _, obj in inspect.getmembers(module)

@@ -14,7 +14,8 @@ import pytest
 from desktop_harness import HEADER, TkApp, desktop_project, run_steps, tk_app  # noqa: F401
 from flow_harness import run_text
 
-from bots.platform.desktop import current_platform
+from bots.platform.desktop import current_platform, find_windows
+from bots.platform.wait import wait_until
 from bots.project import Project
 from bots.results.listener import RunListener
 from bots.results.model import RunStatus, Status, StepResult
@@ -203,7 +204,6 @@ def test_application_that_does_not_start_is_a_clear_error(project: Project, tmp_
 
 
 def test_launch_waits_for_the_window_and_closes_it_at_run_end(project: Project, tk_app: TkApp) -> None:  # noqa: F811
-    from bots.platform.desktop import find_windows
 
     script = "import tkinter as t; r=t.Tk(); r.title('KZ起動テスト'); r.geometry('200x100+400+500'); r.mainloop()"
     outcome = run_steps(project, f"""
@@ -211,7 +211,6 @@ def test_launch_waits_for_the_window_and_closes_it_at_run_end(project: Project, 
           timeout: 20s
     """)
     assert outcome.result.status is RunStatus.COMPLETED, outcome.failed_steps()
-    from bots.platform.wait import wait_until
 
     wait_until(lambda: not find_windows(current_platform(), "KZ起動テスト"), 10, what="closed")
 

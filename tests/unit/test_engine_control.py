@@ -14,10 +14,11 @@ import pytest
 from openpyxl import Workbook
 
 from bots.engine.executor import LocalExecutor, RunRequest
-from bots.errors import ExitCode, FlowError
+from bots.errors import ErrorKind, ExitCode, FlowError
 from bots.project import Project
 from bots.results.listener import RunListener
 from bots.results.model import RecordResult, RunResult, RunStatus, Status, StepResult
+from bots.spec.types import RetryOn, RetryPolicy
 
 HEADER = """\
 id: engine-test
@@ -513,8 +514,6 @@ def test_run_logs_go_to_kz_logs_not_the_project(tmp_project: Project) -> None:
 def test_retry_may_name_every_kind_a_step_can_raise_and_nothing_else() -> None:
     from typing import get_args
 
-    from bots.errors import ErrorKind
-    from bots.spec.types import RetryOn, RetryPolicy
 
     assert set(get_args(RetryOn)) == {str(kind) for kind in ErrorKind.retryable()} | {"any"}
     assert RetryPolicy.model_validate({"on": ["focus_lost", "screen_mismatch"]}).matches("focus_lost")

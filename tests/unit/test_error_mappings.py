@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 from openpyxl import Workbook
 
+from bots.adapters import browser_pool, excel_reader, playwright_errors
 from bots.errors import (
     ElementNotFound,
     FormFileError,
@@ -40,6 +41,9 @@ from bots.errors import (
     StoreError,
     TargetSystemError,
 )
+from bots.ocr import image_errors, images, review, tesseract, tesseract_errors
+from bots.records import model, openpyxl_errors
+from bots.store import RunStore, sqlalchemy_errors
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
@@ -88,35 +92,30 @@ def playwright_classes() -> list[type[BaseException]]:
 
 
 def test_every_playwright_exception_is_mapped() -> None:
-    from bots.adapters.playwright_errors import MAPPED, translate
-
     classes = playwright_classes()
     assert {cls.__name__ for cls in classes} >= {"Error", "TimeoutError", "TargetClosedError"}
-    assert unmapped(classes, MAPPED) == []
+    assert unmapped(classes, playwright_errors.MAPPED) == []
     for cls in classes:
-        assert_japanese(translate(cls("boom"), "click: form.name"), StepError)
+        assert_japanese(playwright_errors.translate(cls("boom"), "click: form.name"), StepError)
 
 
 def test_playwright_kinds_follow_the_class() -> None:
     from playwright._impl._errors import TargetClosedError
     from playwright.sync_api import Error, TimeoutError
 
-    from bots.adapters.playwright_errors import translate
 
-    assert isinstance(translate(TimeoutError("Timeout 100ms exceeded."), "click"), ElementNotFound)
-    assert isinstance(translate(TargetClosedError(), "click"), TargetSystemError)
-    plain = translate(Error("Element is not an <input>"), "click")
+    assert isinstance(playwright_errors.translate(TimeoutError("Timeout 100ms exceeded."), "click"), ElementNotFound)
+    assert isinstance(playwright_errors.translate(TargetClosedError(), "click"), TargetSystemError)
+    plain = playwright_errors.translate(Error("Element is not an <input>"), "click")
     assert type(plain) is StepError and "Element is not an <input>" in str(plain)
 
 
 @pytest.mark.browser
 def test_a_refused_connection_and_a_closed_browser_are_target_system_errors() -> None:
-    from bots.adapters.browser_pool import BrowserPool
-
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    pool = BrowserPool(notify=lambda *_: None)
+    pool = browser_pool.BrowserPool(notify=lambda *_: None)
     try:
         session = pool.open("t", None, None)
         with pytest.raises(TargetSystemError) as refused:
@@ -141,20 +140,18 @@ def openpyxl_classes() -> list[type[BaseException]]:
 
 
 def test_every_openpyxl_exception_is_mapped(tmp_path: Path) -> None:
-    from bots.records.openpyxl_errors import MAPPED, Reason, reason, translate
-
     classes = openpyxl_classes()
     assert len(classes) >= 12
-    assert unmapped(classes, MAPPED) == []
+    assert unmapped(classes, openpyxl_errors.MAPPED) == []
     path = tmp_path / "申請一覧.xlsx"
     for cls in classes:
         error = cls("damaged")
-        assert reason(error) is Reason.DAMAGED, cls
-        translated = translate(error, path)
+        assert openpyxl_errors.reason(error) is openpyxl_errors.Reason.DAMAGED, cls
+        translated = openpyxl_errors.translate(error, path)
         assert_japanese(translated, InputFileError)
         assert str(path) in str(translated)
-    assert_japanese(translate(PermissionError(13, "denied"), path), InputFileError)
-    assert "他のプログラムが使用中" in str(translate(PermissionError(13, "denied"), path))
+    assert_japanese(openpyxl_errors.translate(PermissionError(13, "denied"), path), InputFileError)
+    assert "他のプログラムが使用中" in str(openpyxl_errors.translate(PermissionError(13, "denied"), path))
 
 
 def _xlsx(path: Path, sheet: str) -> Path:
@@ -195,23 +192,19 @@ def _damaged_workbooks(tmp_path: Path, sheet: str) -> Iterator[tuple[str, Path]]
 
 
 def test_damaged_workbooks_are_refused_by_the_real_reader(tmp_path: Path) -> None:
-    from bots.adapters.excel_reader import read_records
-    from bots.records.model import ColumnSpec
 
     for what, path in _damaged_workbooks(tmp_path, "申請一覧"):
         with pytest.raises(InputFileError) as caught:
-            read_records(path, columns={"氏名": ColumnSpec()})
+            excel_reader.read_records(path, columns={"氏名": model.ColumnSpec()})
         assert_japanese(caught.value, InputFileError)
         assert str(path) in str(caught.value) and "壊れている可能性があります" in str(caught.value), what
         assert caught.value.__cause__ is not None, what
 
 
 def test_a_damaged_review_workbook_is_refused_not_leaked(tmp_path: Path) -> None:
-    from bots.ocr.review import SHEET, import_review
-
-    for what, path in _damaged_workbooks(tmp_path, SHEET):
+    for what, path in _damaged_workbooks(tmp_path, review.SHEET):
         with pytest.raises(InputFileError) as caught:
-            import_review(path)
+            review.import_review(path)
         assert_japanese(caught.value, InputFileError)
         assert str(path) in str(caught.value) and "壊れている可能性があります" in str(caught.value), what
 
@@ -236,20 +229,18 @@ def _instance(cls: type[BaseException]) -> BaseException:
 
 
 def test_every_tesseract_exception_is_mapped() -> None:
-    from bots.ocr.tesseract_errors import BASE_MAPPED, mapped, translate
-
     classes = pytesseract_classes()
     assert {cls.__name__ for cls in classes} >= {"TesseractError", "TesseractNotFoundError"}
-    assert unmapped(classes, mapped()) == []
+    assert unmapped(classes, tesseract_errors.mapped()) == []
     assert unmapped([subprocess.TimeoutExpired, subprocess.CalledProcessError, PermissionError, OSError],
-                    BASE_MAPPED) == []
+                    tesseract_errors.BASE_MAPPED) == []
     for error in [*map(_instance, classes), subprocess.TimeoutExpired(["tesseract"], 120),
                   subprocess.CalledProcessError(1, ["tesseract"], b"", b"Error: bad image"),
                   PermissionError(13, "Permission denied")]:
-        assert_japanese(translate(error), OcrEngineError)
+        assert_japanese(tesseract_errors.translate(error), OcrEngineError)
     from pytesseract import pytesseract
 
-    assert "apt-get install tesseract-ocr" in str(translate(pytesseract.TesseractNotFoundError()))
+    assert "apt-get install tesseract-ocr" in str(tesseract_errors.translate(pytesseract.TesseractNotFoundError()))
 
 
 def _fake_tesseract(tmp_path: Path, body: str) -> Path:
@@ -262,8 +253,6 @@ def _fake_tesseract(tmp_path: Path, body: str) -> Path:
 @pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for tesseract")
 def test_a_tesseract_that_fails_hangs_or_cannot_start_is_an_engine_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bots.ocr import tesseract
-
     image = np.full((20, 20), 255, dtype=np.uint8)
     monkeypatch.setenv("TESSERACT_CMD", str(_fake_tesseract(tmp_path, "echo 'Error opening data file' >&2; exit 1")))
     with pytest.raises(OcrEngineError, match="tesseract が失敗しました: Error opening data file"):
@@ -298,16 +287,15 @@ def test_every_pillow_and_pdfium_exception_is_mapped(tmp_path: Path) -> None:
     import pypdfium2
     from PIL import Image, UnidentifiedImageError
 
-    from bots.ocr.image_errors import MAPPED, reason, translate
 
     classes = image_classes()
     assert {pypdfium2.PdfiumError, UnidentifiedImageError, Image.DecompressionBombError} <= set(classes)
-    assert unmapped(classes, MAPPED) == []
+    assert unmapped(classes, image_errors.MAPPED) == []
     for cls in classes:
-        assert reason(cls("bad")) is not None
-        assert_japanese(translate(cls("bad"), tmp_path / "申請書.png", data=b"\x89PNG...."), FormFileError)
+        assert image_errors.reason(cls("bad")) is not None
+        assert_japanese(image_errors.translate(cls("bad"), tmp_path / "申請書.png", data=b"\x89PNG...."), FormFileError)
     for cls in (OSError, SyntaxError, ValueError, EOFError):  # what Pillow's decoders raise
-        assert_japanese(translate(cls("broken data stream"), tmp_path / "申請書.png"), FormFileError)
+        assert_japanese(image_errors.translate(cls("broken data stream"), tmp_path / "申請書.png"), FormFileError)
 
 
 def _png(size: tuple[int, int]) -> bytes:
@@ -322,7 +310,6 @@ def test_unreadable_scans_are_form_file_errors_through_the_real_loader(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from PIL import Image
 
-    from bots.ocr.images import load_pages
 
     cases = {
         "garbage.pdf": (b"%PDF-1.7\n" + os.urandom(3000), "PDF が壊れています"),
@@ -335,7 +322,7 @@ def test_unreadable_scans_are_form_file_errors_through_the_real_loader(
         path = tmp_path / name
         path.write_bytes(content)
         with pytest.raises(FormFileError) as caught:
-            load_pages(path)
+            images.load_pages(path)
         assert_japanese(caught.value, FormFileError)
         assert message in str(caught.value), (name, str(caught.value))
         assert caught.value.path == path
@@ -344,7 +331,7 @@ def test_unreadable_scans_are_form_file_errors_through_the_real_loader(
     huge.write_bytes(_png((800, 800)))
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)  # 640,000 px is past twice the limit
     with pytest.raises(FormFileError, match="画素数が多すぎます") as bomb:
-        load_pages(huge)
+        images.load_pages(huge)
     assert isinstance(bomb.value.__cause__, Image.DecompressionBombError)
 
 
@@ -363,27 +350,25 @@ def test_every_sqlalchemy_exception_is_mapped() -> None:
     import sqlalchemy.exc
     from alembic.util import CommandError
 
-    from bots.store.sqlalchemy_errors import MAPPED, translate
 
     classes = sqlalchemy_classes()
     assert {sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError, sqlalchemy.exc.DBAPIError} <= set(classes)
-    assert unmapped([*classes, CommandError], MAPPED) == []
+    assert unmapped([*classes, CommandError], sqlalchemy_errors.MAPPED) == []
     families = [cls for cls in classes if issubclass(cls, sqlalchemy.exc.DBAPIError)]
     for cls in families:
         error = cls("INSERT INTO runs VALUES (?)", ("髙橋 𠮷子",), sqlite3.OperationalError("database is locked"))
-        translated = translate(error, "write", "sqlite:///kazaguruma.sqlite3")
+        translated = sqlalchemy_errors.translate(error, "write", "sqlite:///kazaguruma.sqlite3")
         assert_japanese(translated, StoreError)
         assert "database is locked" in str(translated)
         assert "髙橋" not in str(translated) and "INSERT" not in str(translated)  # no SQL, no citizen data
-    lock = translate(sqlalchemy.exc.OperationalError("BEGIN", {}, sqlite3.OperationalError("locked")), "w", "u")
-    dup = translate(sqlalchemy.exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE")), "w", "u")
+    lock = sqlalchemy_errors.translate(sqlalchemy.exc.OperationalError("BEGIN", {}, sqlite3.OperationalError("locked")), "w", "u")
+    dup = sqlalchemy_errors.translate(sqlalchemy.exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE")), "w", "u")
     assert "ロック中" in str(lock) and "同じ記録がすでにある" in str(dup)
 
 
 def test_a_duplicate_run_and_an_unopenable_file_are_store_errors(tmp_path: Path) -> None:
     import datetime as dt
 
-    from bots.store import RunStore
 
     started = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
     with RunStore.open("sqlite:///" + (tmp_path / "実行記録.sqlite3").as_posix(), tmp_path / "logs") as store:
