@@ -11,7 +11,6 @@ SIGTERM stops it cleanly.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import signal
 import socket
@@ -26,6 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
 from runner_proc import REPO, start, wait_until
+from schedule_support import ledger
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,15 +80,6 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def ledger(logs: Path) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for path in sorted((logs / "audit").glob("*/ledger-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:  # a line torn by SIGKILL
-                continue
-    return entries
 
 
 def events(logs: Path, kind: str, **match: Any) -> list[dict[str, Any]]:

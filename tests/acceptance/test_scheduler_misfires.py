@@ -13,62 +13,27 @@ store, run store, ledger and a local SMTP server):
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import signal
-import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from kazaguruma_demo.sample_data import make_applications, write_applications_xlsx
 from runner_proc import REPO, Runner, start, wait_until
+from schedule_support import Inbox, ledger, smtp_server
 
 JST = dt.timezone(dt.timedelta(hours=9))
 STARTED = "スケジューラを起動しました"
 
 
-class Inbox:
-    """aiosmtpd handler keeping every message received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def subjects(self) -> list[str]:
-        return [str(m["Subject"]) for m in self.messages]
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
-def ledger(logs: Path) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for path in sorted((logs / "audit").glob("*/ledger-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:  # a line torn by SIGKILL
-                continue
-    return entries
 
 
 def make_project(tmp_path: Path, schedule: str) -> Path:
@@ -203,3 +168,9 @@ def test_a_run_still_going_skips_the_next_fire_times_mailed_per_outage(tmp_path:
     listed = sum(m.get_content().count("予定どおり実行されませんでした: s（") for m in missed_mail)
     assert listed == len(all_misses) and len(missed_mail) < len(all_misses)
     assert str(missed_mail[0]["Subject"]) == "[Kazaguruma] 実行漏れ: 毎秒"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as served:
+        yield served

@@ -5,19 +5,15 @@ real run store and ledger, real runs through the engine, and a real local SMTP s
 from __future__ import annotations
 
 import io
-import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from rich.console import Console
+from schedule_support import ledger
 
 from bots.listeners.trail import AuditTrail
 from bots.project import Project
@@ -29,34 +25,6 @@ from bots.schedule.slots import SystemSlots
 from bots.schedule.watch import ScheduleFiles
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def subjects(self) -> list[str]:
-        return [str(m["Subject"]) for m in self.messages]
-
-
-@contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def job_store_url(logs: Path) -> str:
@@ -94,15 +62,6 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
         stop.wait(0.05)
 
 
-def ledger(logs: Path) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = []
-    for path in sorted((logs / "audit").glob("*/ledger-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entries.append(json.loads(line))
-            except json.JSONDecodeError:  # a line torn by SIGKILL
-                continue
-    return entries
 
 
 def of(logs: Path, kind: str, **match: Any) -> list[dict[str, Any]]:

@@ -10,14 +10,11 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from rich.console import Console
+from schedule_support import Inbox, smtp_server
 
 from bots.errors import NotifyError
 from bots.listeners.trail import AuditTrail
@@ -32,15 +29,6 @@ from bots.store.store import RunStore
 REPO = Path(__file__).resolve().parents[2]
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.envelopes.append(envelope)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
 
 
 def free_port() -> int:
@@ -49,13 +37,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def test_a_japanese_mail_arrives_intact(smtp: tuple[Inbox, int]) -> None:
@@ -118,3 +99,9 @@ def test_a_missing_days_input_is_a_failed_run_retried_then_mailed(smtp: tuple[In
     assert [e["data"]["attempt"] for e in fired] == [1, 2]
     assert {e["run_id"] for e in fired} == {r.run_id for r in runs}
     assert [e["data"]["attempt"] for e in entries if e["type"] == "schedule_retry"] == [2]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as served:
+        yield served

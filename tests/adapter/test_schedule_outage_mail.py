@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from schedule_harness import Inbox, daemon, of, smtp_server
+from schedule_harness import daemon, of
+from schedule_support import Inbox, smtp_server
 
 from bots.listeners.trail import AuditTrail
 from bots.schedule.model import Schedule
