@@ -44,6 +44,9 @@ class LoadedFlow:
     subflows: dict[str, LoadedFlow] = field(default_factory=dict)
     form_template: FormTemplate | None = None
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    #: Where each selector map and the form template were read from (what an approval covers).
+    selector_paths: dict[str, Path] = field(default_factory=dict)
+    form_template_path: Path | None = None
 
     @property
     def content_hash(self) -> str:
@@ -135,6 +138,7 @@ def _link(loaded: LoadedFlow, project: Project, stack: tuple[Path, ...]) -> Diag
             add(("systems", name), tr("セレクタ定義を読めません: {p}", "cannot load selectors {p}", p=path))
         if selector_map is not None:
             loaded.selector_maps[name] = selector_map
+            loaded.selector_paths[name] = path
     records = loaded.flow.records
     if isinstance(records, FormRecords):
         path = form_path(project.selectors, records.form)
@@ -144,6 +148,7 @@ def _link(loaded: LoadedFlow, project: Project, stack: tuple[Path, ...]) -> Diag
         elif template is None:
             found.extend(template_found)
         loaded.form_template = template
+        loaded.form_template_path = path if template is not None else None
     for step, loc in all_steps(loaded.flow):
         if step.action == "control.call":
             where = (*loc, type(step).model_fields["p"].alias or step.action, "flow")

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from bots.flow.steps import step_union
 from bots.i18n import tr
 from bots.records.model import ColumnSpec
+from bots.spec.governance_types import DataClassName
 from bots.spec.types import Duration, FrozenModel
 
 if TYPE_CHECKING:
@@ -128,9 +129,17 @@ class Flow(FrozenModel):
     id: str
     title: str
     version: str = Field(pattern=r"^\d+\.\d+(\.\d+)?$")
+    #: The staff member responsible (an id or name in the staff directory, ``config/staff.yaml``).
     owner: str
+    #: Who takes the bot over when the owner is away or transferred (staff id or name).
     deputy: str | None = None
+    #: 所管課: the section whose work the bot does (shown in the 管理台帳 and the 手順書).
+    department: str | None = None
     description: str | None = None
+    #: The classes of personal data the bot handles (個人番号, 住民記録, 税 …), for the 管理台帳.
+    data_classes: tuple[DataClassName, ...] = ()
+    #: Who staff call when it fails or leaves records 要確認 (e.g. 情報政策係 内線 1234).
+    contact: str | None = None
     systems: dict[str, SystemSpec] = {}
     #: The environment variables expressions may read as ``env.NAME``; no other is visible.
     env: tuple[str, ...] = ()

@@ -25,17 +25,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from bots.flow.checks import all_steps
 from bots.flow.expressions import is_template
 from bots.flow.model import ExcelRecords, FormRecords
 from bots.i18n import tr
 from bots.project import Project
 from bots.spec.diagnostics import Diagnostic, Diagnostics
-from bots.spec.types import FrozenModel
-from bots.spec.validation import diagnostics_from_validation
-from bots.spec.yamlpos import load_yaml
+from bots.spec.project_config import load_project_config
 
 if TYPE_CHECKING:
     from bots.flow.loader import LoadedFlow
@@ -46,49 +42,14 @@ Loc = tuple[str | int, ...]
 READ_PATHS = {("browser.upload", "file"), ("excel.read_rows", "file"), ("ocr.read_forms", "files")}
 
 
-class PathSettings(FrozenModel):
-    """``paths:`` of ``kazaguruma.yaml``."""
-
-    #: Folders outside the project that flows may read from and write to (shared drives).
-    roots: tuple[str, ...] = ()
-
-
-class ProjectConfig(FrozenModel):
-    """``kazaguruma.yaml``: the installation's settings."""
-
-    paths: PathSettings = PathSettings()
-
-
-_CACHE: dict[tuple[Path, float | None], tuple[tuple[Path, ...], Diagnostics]] = {}
-
-
 def load_roots(project: Project) -> tuple[tuple[Path, ...], Diagnostics]:
     """The folders flows may use (resolved), and the problems of ``kazaguruma.yaml`` if any.
     A configuration with errors adds no root: fewer places, never more."""
-    config = project.config_file
-    try:
-        mtime: float | None = config.stat().st_mtime
-    except OSError:
-        mtime = None
-    key = (config, mtime)
-    if key not in _CACHE:
-        _CACHE[key] = _load_roots(project, mtime is not None)
-    return _CACHE[key]
-
-
-def _load_roots(project: Project, exists: bool) -> tuple[tuple[Path, ...], Diagnostics]:
+    config, found = load_project_config(project)
     base = project.base_roots()
-    if not exists:
-        return base, Diagnostics()
-    loaded, found = load_yaml(project.config_file)
-    if loaded is None:
+    if found.errors:
         return base, found
-    try:
-        settings = ProjectConfig.model_validate(loaded.data if loaded.data is not None else {})
-    except ValidationError as exc:
-        found.extend(diagnostics_from_validation(exc, loaded))
-        return base, found
-    extra = tuple(resolve(os.path.expandvars(root), project.root) for root in settings.paths.roots)
+    extra = tuple(resolve(os.path.expandvars(root), project.root) for root in config.paths.roots)
     return base + extra, found
 
 

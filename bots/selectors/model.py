@@ -19,6 +19,7 @@ from bots.selectors.desktop_model import (
     map_kind,
 )
 from bots.selectors.syntax import css_problem, xpath_problem
+from bots.spec.governance_types import Zone
 from bots.spec.types import FrozenModel
 
 _KINDS = tuple(dict.fromkeys((*WEB_KINDS, *DESKTOP_KINDS)))
@@ -166,6 +167,8 @@ class SelectorMap(FrozenModel):
     system: str
     title: str | None = None
     kind: Literal["web", "desktop"] = "web"
+    #: The network the system is in (三層の対策): mynumber / lgwan / internet, or the Japanese name.
+    zone: Zone | None = None
     #: Desktop: the screen the images were recorded on (a mismatch is refused at run time).
     recorded: Recorded | None = None
     error_indicators: list[ErrorIndicator] = []
