@@ -6,6 +6,8 @@
     ├── FlowError                        exit 2  fix the flow/selector/form/schedule file; never retried
     ├── InputFileError                   exit 2  the input file as a whole is refused before keying
     │   └── ResumeRefused                exit 2  the run would overlap an interrupted or running job
+    ├── NotApproved                      exit 4  production mode: what would run is not what was approved
+    ├── ApprovalRefused                  exit 2  an approval that may not be given (the author, not an approver)
     ├── FormFileError                    -       one scan cannot be read as a form (the others still are)
     │   └── NotAFormError                -       the page is not this form / cannot be registered
     ├── InputRecordError                 -       kind input_record: this record goes to 失敗/要確認
@@ -57,6 +59,8 @@ class ExitCode(IntEnum):
     RECORDS_FAILED = 1
     INVALID = 2
     ABORTED = 3
+    #: Refused by governance: production mode and the flow's content is not approved.
+    REFUSED = 4
 
 
 class ErrorKind(StrEnum):
@@ -118,6 +122,20 @@ class FlowError(KazagurumaError):
 
 class InputFileError(KazagurumaError):
     """The run's input (Excel file, folder of scans) is refused before anything is keyed."""
+
+    exit_code = ExitCode.INVALID
+
+
+class NotApproved(KazagurumaError):
+    """Production mode refuses a flow whose files differ from every approved version; the
+    message names what changed and who may approve it (``runner.py flows approve``)."""
+
+    exit_code = ExitCode.REFUSED
+
+
+class ApprovalRefused(KazagurumaError):
+    """An approval that may not be given: by the change's author, by someone who is not an
+    approver in the staff directory, twice by the same person. Audited, nothing recorded."""
 
     exit_code = ExitCode.INVALID
 

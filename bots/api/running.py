@@ -11,7 +11,8 @@ import threading
 from pathlib import Path
 
 from bots.engine.executor import LocalExecutor, RunRequest, current_user
-from bots.errors import FlowError, InputFileError, KazagurumaError
+from bots.errors import FlowError, InputFileError, KazagurumaError, NotApproved
+from bots.governance.gate import approval_gate
 from bots.i18n import tr
 from bots.listeners.jsonlog import RunLogListener
 from bots.listeners.results_workbook import ResultsWorkbookListener
@@ -47,12 +48,14 @@ def run_flow(request: RunRequest, *, trail: AuditTrail, listeners: ListenerFacto
              executor: Executor | None = None, project: Project | None = None) -> RunResult:
     """Run one flow with the audit trail and the standard listeners (plus ``listeners``).
 
-    Raises FlowError (invalid flow) or InputFileError (bad inputs, a refused resume) before
-    anything is keyed — both audited first; everything after the start is in the returned result
+    Raises FlowError (invalid flow), InputFileError (bad inputs, a refused resume) or NotApproved
+    (production mode, the version on disk is not approved: :mod:`bots.governance.gate`) before
+    anything is keyed — each audited first; everything after the start is in the returned result
     (``result.exit_code``, ``result.folder``, ``result.results_workbook``).
     """
     project = project or Project.discover(Path(request.cwd) if request.cwd else None)
-    runner = executor or LocalExecutor(project, journal=trail.store)
+    # An executor given by the caller (a task queue) runs the request where run_flow is called again with none.
+    runner = executor or LocalExecutor(project, journal=trail.store, admit=approval_gate(project, trail.store))
     try:
         return runner.run(request, listeners=standard_listeners(trail, listeners), stop=stop or threading.Event(),
                           ask=ask)
@@ -62,6 +65,9 @@ def run_flow(request: RunRequest, *, trail: AuditTrail, listeners: ListenerFacto
         raise
     except InputFileError as exc:
         trail.input_refused(Path(request.flow), request.user or current_user(), str(exc))
+        raise
+    except NotApproved as exc:
+        trail.run_refused(Path(request.flow), request.user or current_user(), request.trigger, str(exc))
         raise
 
 

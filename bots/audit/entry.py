@@ -46,6 +46,10 @@ class EventType(StrEnum):
     VERIFIED = "verified"  #: a possibly keyed record was looked up in the target system
     SELECTOR_DRIFT = "selector_drift"
     FLOW_REJECTED = "flow_rejected"
+    # Governance (bots/governance): approvals given and refused, runs refused as unapproved.
+    FLOW_APPROVED = "flow_approved"
+    APPROVAL_REFUSED = "approval_refused"
+    RUN_REFUSED = "run_refused"
     LOGIN = "login"
     CONFIG_CHANGED = "config_changed"
     LEDGER_ROTATED = "ledger_rotated"

@@ -36,7 +36,7 @@ def open_ledger(logs: Path) -> tuple[str, LedgerWriter]:
 #: Notices that are audit events: drift of a screen, and every decision about a job's continuity
 #: (resumed, started over, a lookup of a possibly keyed record, a session re-established).
 _LEDGER_NOTICES = frozenset({"selector_drift", "resumed", "fresh_start", "verified", "verify_after_error",
-                             "session_expired"})
+                             "session_expired", "unapproved_flow"})
 
 
 class AuditListener(RunListener):
@@ -60,7 +60,8 @@ class AuditListener(RunListener):
         flow = info.flow
         self._append("run_started", {
             "flow_id": flow.id, "flow_version": flow.version, "flow_hash": flow.content_hash,
-            "owner": flow.owner, "trigger": info.trigger, "host": info.host, "dry_run": info.dry_run})
+            "owner": flow.owner, "trigger": info.trigger, "host": info.host, "dry_run": info.dry_run,
+            "fingerprint": flow.fingerprint, "approval": flow.approval})
 
     def records_counted(self, total: int | None) -> None:
         """Record that the input was opened and how many records it holds."""

@@ -61,7 +61,9 @@ def _put(sheet: Worksheet, row: int, column: int, cell: Cell) -> None:
         target.number_format = DATE_FORMAT
 
 
-def _write_grid(sheet: Worksheet, grid: Grid, top: int = 1) -> None:
+def write_grid(sheet: Worksheet, grid: Grid, top: int = 1) -> None:
+    """A table on a sheet from row ``top``: styled header, text never a formula, tones as fills,
+    filter, frozen header and widths fitted to the text (also the 管理台帳 and the health report)."""
     for column, header in enumerate(grid.headers, 1):
         cell = sheet.cell(row=top, column=column, value=header)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
@@ -98,7 +100,7 @@ def _integrity_sheet(sheet: Worksheet, data: ReportData) -> None:
     result = sheet.cell(row=5, column=2)
     result.font = Font(bold=True, color="1B7F3B" if integrity.ok else "B3261E")
     sheet.cell(row=len(meta), column=2).alignment = Alignment(wrap_text=True, vertical="top")
-    _write_grid(sheet, integrity_grid(integrity), top=len(meta) + 2)
+    write_grid(sheet, integrity_grid(integrity), top=len(meta) + 2)
     sheet.column_dimensions["B"].width = MAX_WIDTH
 
 
@@ -109,10 +111,10 @@ def write_xlsx(data: ReportData, path: Path) -> Path:
     first = book.active
     assert first is not None
     first.title = names[0]
-    _write_grid(first, runs_grid(data.runs))
-    _write_grid(book.create_sheet(names[1]), records_grid(data.records, data.runs_by_id))
-    _write_grid(book.create_sheet(names[2]), failures_grid(data.runs))
-    _write_grid(book.create_sheet(names[3]), drift_grid(data.drift, data.flows_by_run))
+    write_grid(first, runs_grid(data.runs))
+    write_grid(book.create_sheet(names[1]), records_grid(data.records, data.runs_by_id))
+    write_grid(book.create_sheet(names[2]), failures_grid(data.runs))
+    write_grid(book.create_sheet(names[3]), drift_grid(data.drift, data.flows_by_run))
     _integrity_sheet(book.create_sheet(names[4]), data)
     book.properties.title = f"{title()} {data.period}"
     book.properties.creator = data.generated_by

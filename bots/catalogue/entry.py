@@ -9,13 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from bots.flow.loader import LoadedFlow
 from bots.governance.staff import Person
+from bots.governance.versions import ApprovalState, ApprovalStatus
 from bots.spec.diagnostics import Diagnostics
-
-ApprovalStatus = Literal["approved", "pending", "changed", "unapproved"]
 
 
 @dataclass(frozen=True)
@@ -37,25 +35,6 @@ class ScheduleRef:
     when: str
     enabled: bool
     path: Path
-
-
-@dataclass(frozen=True)
-class ApprovalState:
-    """Whether what is on disk now is what was approved.
-
-    ``approved``: the current fingerprint has every approval it needs; ``pending``: it has some;
-    ``changed``: an earlier version was approved, this one not yet; ``unapproved``: never approved.
-    """
-
-    status: ApprovalStatus
-    fingerprint: str
-    approved_fingerprint: str | None = None
-    #: Staff ids of the approvers of the current fingerprint (all of them when pending).
-    approvers: tuple[str, ...] = ()
-    approved_at: dt.datetime | None = None
-    #: When the approval is due for review (``governance.review_interval_days`` after it).
-    review_due: dt.date | None = None
-    required: int = 1
 
 
 @dataclass(frozen=True)
@@ -94,3 +73,6 @@ class CatalogueEntry:
     schedules: tuple[ScheduleRef, ...] = ()
     approval: ApprovalState | None = None
     runs: RunSummary = field(default_factory=RunSummary)
+
+
+__all__ = ["ApprovalState", "ApprovalStatus", "CatalogueEntry", "RunSummary", "ScheduleRef", "SystemRow"]

@@ -10,6 +10,7 @@ from loguru import logger
 
 from bots.cli import (
     audit_cmd,
+    flows_cmd,
     review_cmd,
     run_cmd,
     schedule_cmd,
@@ -42,6 +43,7 @@ app.command("steps", help=tr("ステップの説明（パラメータ・既定�
 app.add_typer(selectors_cmd.app, name="selectors", help=tr("セレクタ定義の確認", "selector maps"))
 app.add_typer(review_cmd.app, name="review", help=tr("OCR の要確認帳票: レビューファイルの取り込み", "OCR review: import a corrected review workbook"))
 app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
+app.add_typer(flows_cmd.app, name="flows", help=tr("フローの台帳・承認・手順書・健全性", "flow catalogue: register, approval, procedures, health"))
 app.add_typer(schedule_cmd.app, name="schedule", help=tr("スケジュール: 検査・一覧・実行予定", "schedules: validate, list, next"))
 app.command("scheduler", help=tr("スケジューラ（常駐）を起動します", "run the scheduler daemon"))(scheduler_cmd.scheduler)
 

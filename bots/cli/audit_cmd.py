@@ -27,6 +27,7 @@ from bots.audit.report_data import build_report
 from bots.audit.report_html import write_html
 from bots.audit.report_tables import Grid, fmt, records_grid, run_header, runs_grid
 from bots.audit.report_xlsx import write_xlsx
+from bots.cli.tables import grid_table
 from bots.errors import ExitCode, LedgerError, LedgerLocked, StoreError
 from bots.i18n import tr
 from bots.project import Project
@@ -63,18 +64,6 @@ def _open_store(logs: Path) -> RunStore:
         raise typer.Exit(ExitCode.ABORTED) from None
 
 
-def _table(grid: Grid, title: str | None = None, tone_column: int | None = None) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column, header in enumerate(grid.headers):
-        numeric = bool(grid.rows) and all(isinstance(row[column], int) for row in grid.rows)
-        table.add_column(header, overflow="fold", justify="right" if numeric else "left")
-    styles = {"ok": "green", "fail": "red", "review": "yellow", "warn": "yellow"}
-    for row, tone in zip(grid.rows, grid.tones, strict=True):
-        table.add_row(*(Text(fmt(cell), style=styles.get(tone, "") if i == tone_column else "")
-                        for i, cell in enumerate(row)))
-    return table
-
-
 @app.command("runs", help=tr("期間・フロー・利用者・状態で実行を一覧します", "list runs by period, flow, user and status"))
 def runs(
     date_from: str = typer.Option(None, "--from", help=tr("開始日 YYYY-MM-DD（この日を含む）", "from YYYY-MM-DD (inclusive)")),
@@ -92,7 +81,7 @@ def runs(
     if not found:
         console.print(tr("該当する実行はありません", "no matching runs"))
         return
-    console.print(_table(runs_grid(found), tr("実行一覧（{n} 件）", "runs ({n})", n=len(found)), tone_column=8))
+    console.print(grid_table(runs_grid(found), tr("実行一覧（{n} 件）", "runs ({n})", n=len(found)), tone_column=8))
 
 
 @app.command("show", help=tr("1 回の実行の詳細とレコードごとの結果を表示します（不明な実行 ID は終了コード 2）",
@@ -111,13 +100,13 @@ def show(run_id: str = typer.Argument(..., help=tr("実行ID", "run id"))) -> No
     for label, value in run_header(run):
         header.add_row(Text(label, style="bold"), Text(fmt(value)))
     console.print(header)
-    console.print(_table(records_grid(run.records), tr("レコードごとの結果", "records"), tone_column=2))
+    console.print(grid_table(records_grid(run.records), tr("レコードごとの結果", "records"), tone_column=2))
     if steps:
         timings = Grid((tr("操作", "action"), tr("回数", "count"), tr("合計 ms", "total ms"), tr("最大 ms", "max ms"),
                         tr("失敗", "failures")))
         for step in steps:
             timings.add((step.action, step.count, step.total_ms, step.max_ms, step.failures))
-        console.print(_table(timings, tr("操作ごとの処理時間", "time per action")))
+        console.print(grid_table(timings, tr("操作ごとの処理時間", "time per action")))
 
 
 def _integrity(target: Path, root: Path, logs: Path) -> Integrity:

@@ -79,10 +79,9 @@ def list_schedules(now: str = typer.Option(None, "--now", hidden=True)) -> None:
     for sid, item in sorted(_valid(Project.discover(), Console(stderr=True)).items()):
         schedule = item.schedule
         spec = schedule.trigger
-        rule = spec.cron or (f"every {spec.every:g}s" if spec.every else str(spec.at))
         first = _trigger(item, at).next_fire(None, at) if schedule.enabled else None
         upcoming = when(first.at, spec.zone) if first else tr("（無効）", "(disabled)") if not schedule.enabled else "-"
-        table.add_row(sid, escape(schedule.title), schedule.flow, f"{rule} {spec.timezone}",
+        table.add_row(sid, escape(schedule.title), schedule.flow, spec.describe(),
                       tr(*_POLICY[schedule.calendar.on_closed_day]), upcoming)
     console.print(table)
 

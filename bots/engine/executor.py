@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -57,6 +58,21 @@ class RunRequest(BaseModel):
 
 
 ListenerFactory = Callable[[RunInfo], list[RunListener]]
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A governance gate's answer for a loaded flow it lets run: the version (fingerprint) and
+    whether it is approved, recorded with the run, and warnings to show when it is not."""
+
+    fingerprint: str
+    approval: str
+    warnings: tuple[tuple[str, str], ...] = ()
+
+
+#: Called with the loaded flow before anything starts: returns the admission or raises
+#: NotApproved (``bots.governance.gate``). The engine knows nothing of approvals beyond this.
+Admit = Callable[[LoadedFlow, RunRequest], Admission]
 
 
 class Executor(Protocol):
@@ -120,9 +136,11 @@ class LocalExecutor:
     is journalled and interrupted runs can be resumed; without one (tests of the engine alone,
     the journal-cost benchmark) neither."""
 
-    def __init__(self, project: Project | None = None, journal: JournalStore | None = None) -> None:
+    def __init__(self, project: Project | None = None, journal: JournalStore | None = None,
+                 admit: Admit | None = None) -> None:
         self.project = project or Project.discover()
         self.journal = journal
+        self.admit = admit
 
     def run(self, request: RunRequest, *, listeners: ListenerFactory | None = None,
             stop: threading.Event | None = None, ask: Decide | None = None) -> RunResult:
@@ -131,6 +149,7 @@ class LocalExecutor:
         cwd = Path(request.cwd) if request.cwd else Path.cwd()
         loaded = load_or_raise((cwd / request.flow) if not Path(request.flow).is_absolute() else Path(request.flow),
                                self.project)
+        admission = self.admit(loaded, request) if self.admit is not None else None
         inputs = resolve_inputs(loaded.flow, request.inputs, cwd=cwd, root=self.project.root,
                                 primary=request.primary_input)
         started = dt.datetime.now().astimezone()
@@ -138,9 +157,13 @@ class LocalExecutor:
         folder = run_folder(self.project.logs, run_id, started)
         result = RunResult(run_id=run_id, flow_id=loaded.flow.id, flow_version=loaded.flow.version,
                            started=started, dry_run=request.dry_run)
-        info = RunInfo(flow=loaded.identity(), trigger=request.trigger, user=request.user or current_user(),
+        identity = loaded.identity()
+        if admission is not None:
+            identity = replace(identity, fingerprint=admission.fingerprint, approval=admission.approval)
+        info = RunInfo(flow=identity, trigger=request.trigger, user=request.user or current_user(),
                        host=socket.gethostname(), folder=folder, inputs=inputs, dry_run=request.dry_run,
-                       masker=masker_for(loaded), request=request.model_dump(mode="json", exclude={"user"}))
+                       masker=masker_for(loaded), request=request.model_dump(mode="json", exclude={"user"}),
+                       warnings=admission.warnings if admission is not None else ())
         listener_set = ListenerSet(listeners(info) if listeners else [], info.masker)
         resources = Resources(headless=request.headless)
         context = RunContext(loaded=loaded, project=self.project, result=result, info=info, listeners=listener_set,
@@ -158,4 +181,4 @@ class LocalExecutor:
         return result
 
 
-__all__ = ["Executor", "LocalExecutor", "RunRequest", "InputFileError", "FlowError"]
+__all__ = ["Admission", "Admit", "Executor", "LocalExecutor", "RunRequest", "InputFileError", "FlowError"]

@@ -68,6 +68,8 @@ class FlowRun:
         ``aborted`` and its results are still written."""
         run = self.run
         run.listeners.run_started(run.info, run.result)
+        for kind, text in run.info.warnings:
+            run.listeners.notice(kind, text, {})
         try:
             self._execute()
         except KeyboardInterrupt:

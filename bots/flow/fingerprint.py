@@ -46,13 +46,13 @@ def manifest(loaded: LoadedFlow, root: Path) -> tuple[ManifestEntry, ...]:
     """Every file the flow's behaviour comes from, each once, sorted by role and path."""
     entries: dict[str, ManifestEntry] = {}
 
-    def add(role: Role, path: Path, data: bytes | None = None) -> None:
+    def add(role: Role, path: Path) -> None:
         shown = display_path(path, root)
-        if shown not in entries:
-            entries[shown] = ManifestEntry(role, shown, _digest(data if data is not None else path.read_bytes()))
+        if shown not in entries:  # the bytes on disk: what an approval snapshot stores and a diff compares
+            entries[shown] = ManifestEntry(role, shown, _digest(path.read_bytes()))
 
     def walk(flow: LoadedFlow, role: Role) -> None:
-        add(role, flow.path, flow.source.source.encode("utf-8"))
+        add(role, flow.path)
         for path in flow.selector_paths.values():
             add("selectors", path)
         if flow.form_template_path is not None:

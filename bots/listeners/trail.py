@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bots.audit.entry import EventType
 from bots.audit.listener import AuditListener, open_ledger
 from bots.results.listener import RunInfo, RunListener
 from bots.spec.diagnostics import Diagnostic
@@ -34,6 +35,10 @@ class AuditTrail:
     def input_refused(self, path: Path, actor: str, reason: str) -> None:
         """A run refused because of its input is an audit event too (nothing was keyed)."""
         self.writer.append("input_refused", actor, None, {"flow": str(path), "reason": reason})
+
+    def run_refused(self, path: Path, actor: str, trigger: str, reason: str) -> None:
+        """A run refused by governance (production mode, unapproved version) is an audit event too."""
+        self.writer.append(EventType.RUN_REFUSED, actor, None, {"flow": str(path), "trigger": trigger, "reason": reason})
 
     def close(self) -> None:
         """Close the ledger writer (releasing its lock), then the run store, even if the first fails."""

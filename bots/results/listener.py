@@ -38,6 +38,9 @@ class FlowIdentity:
     #: Whether the flow reads records (a results workbook is written only then).
     has_records: bool = False
     path: Path | None = None
+    #: What an approval covers (bots.flow.fingerprint) and its approval when the run started.
+    fingerprint: str | None = None
+    approval: str | None = None
 
 
 @dataclass
@@ -58,6 +61,9 @@ class RunInfo:
     masker: Masker = field(default_factory=Masker)
     #: The run request as plain data (stored so that ``resume`` can start it again).
     request: dict[str, Any] | None = None
+    #: Warnings the run starts with (e.g. development mode ran an unapproved flow): ``kind, text``
+    #: pairs every listener hears as notices right after ``run_started``.
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 class RunListener:

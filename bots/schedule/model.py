@@ -51,6 +51,11 @@ class TriggerSpec(FrozenModel):
                                     "invalid cron expression (minute hour day month weekday): {e}", e=exc)) from exc
         return value
 
+    def describe(self) -> str:
+        """The rule in one line, as ``schedule list`` and the 管理台帳 show it (``cron 0 22 * * * Asia/Tokyo``)."""
+        rule = f"cron {self.cron}" if self.cron else (f"every {self.every:g}s" if self.every else f"at {self.at}")
+        return f"{rule} {self.timezone}"
+
     @field_validator("every")
     @classmethod
     def _at_least_a_second(cls, value: float | None) -> float | None:

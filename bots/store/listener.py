@@ -50,7 +50,8 @@ class RunStoreListener(RunListener):
                              flow_hash=info.flow.content_hash, selectors_hash=info.flow.selectors_hash,
                              trigger=info.trigger, os_user=info.user, host=info.host, started_at=run.started,
                              dry_run=run.dry_run, total=run.total, journal_id=run.journal_id,
-                             resumed_from=run.resumed_from, pid=os.getpid(), request=info.request)
+                             resumed_from=run.resumed_from, pid=os.getpid(), request=info.request,
+                             fingerprint=info.flow.fingerprint, approval=info.flow.approval)
         if info.input_file is not None:
             self._record_input(run.total)
 

@@ -55,6 +55,8 @@ class RunRow:
     records: tuple[RecordRow, ...] = ()
     journal_id: str | None = None
     resumed_from: str | None = None
+    fingerprint: str | None = None
+    approval: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,51 @@ class StepSummary:
         """The summaries by action, in whole milliseconds (rounded only here)."""
         return [StepTiming(action, int(count), round(total * 1000), round(peak * 1000), int(failures))
                 for action, (count, total, peak, failures) in sorted(self._by_action.items())]
+
+
+@dataclass(frozen=True)
+class ApprovalRow:
+    """One person's approval of one version (fingerprint) of a flow."""
+
+    flow_id: str
+    flow_version: str
+    fingerprint: str
+    approver: str
+    author: str | None
+    comment: str | None
+    os_user: str
+    host: str
+    approved_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ApprovedFile:
+    """A file of an approved version, with its text as approved (None for images)."""
+
+    role: str
+    path: str
+    sha256: str
+    content: str | None
+
+
+@dataclass(frozen=True)
+class FlowActivity:
+    """A flow's runs as the catalogue and the health report need them."""
+
+    last_run_at: dt.datetime | None
+    last_status: str | None
+    last_success_at: dt.datetime | None
+    runs_in_window: int
+    records_in_window: int
+    #: Statuses of the latest runs, newest first (dry runs left out).
+    recent_statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VersionRuns:
+    """The first and last run of one version (fingerprint) of a flow, and how many there were."""
+
+    fingerprint: str
+    first_run_at: dt.datetime
+    last_run_at: dt.datetime
+    runs: int

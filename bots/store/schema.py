@@ -91,6 +91,10 @@ class Run(Base):
     pid: Mapped[int | None] = mapped_column(Integer)
     #: The run request (flow, inputs, options) as plain data: what ``resume`` starts again.
     request: Mapped[dict[str, Any] | None] = mapped_column(JSON_VALUE)
+    #: What an approval covers (flow, sub-flows, selector maps, form template; bots.flow.fingerprint)
+    #: and whether that was approved when the run started (approved / pending / changed / unapproved).
+    fingerprint: Mapped[str | None] = mapped_column(HASH)
+    approval: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         Index("ix_runs_started_at", "started_at"),
@@ -149,6 +153,39 @@ class StepTimingRow(Base):
     total_ms: Mapped[int] = mapped_column(Integer)
     max_ms: Mapped[int] = mapped_column(Integer)
     failures: Mapped[int] = mapped_column(Integer)
+
+
+class FlowApprovalRow(Base):
+    """One person's approval of one version (fingerprint) of a flow; also in the audit ledger."""
+
+    __tablename__ = "flow_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flow_id: Mapped[str] = mapped_column(String(200))
+    flow_version: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(HASH)
+    #: Staff id of the approver (the directory's ``id``) and of the author of the change.
+    approver: Mapped[str] = mapped_column(String(100))
+    author: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)
+    os_user: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    approved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_flow_approvals_flow", "flow_id", "fingerprint"),)
+
+
+class FlowFileRow(Base):
+    """A file of an approved version as it was approved: what ``flows diff`` compares with."""
+
+    __tablename__ = "flow_files"
+
+    fingerprint: Mapped[str] = mapped_column(HASH, primary_key=True)
+    path: Mapped[str] = mapped_column(String(500), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(HASH)
+    #: The text (flows, maps and templates are UTF-8 YAML); None for images.
+    content: Mapped[str | None] = mapped_column(Text)
 
 
 class LedgerHeadRow(Base):

@@ -23,6 +23,7 @@ from bots.errors import StoreError
 from bots.i18n import tr
 from bots.results.model import RecordResult, RunResult, Status
 from bots.store import migrate, sqlalchemy_errors
+from bots.store.approvals import ApprovalMethods
 from bots.store.engine import create, display_url
 from bots.store.journal import JournalMethods
 from bots.store.ledger import all_heads, get_head, set_head
@@ -48,7 +49,7 @@ def _outcome(run_id: str, record: RecordResult) -> RecordOutcome:
                          carried_from=record.carried_from)
 
 
-class RunStore(JournalMethods):
+class RunStore(JournalMethods, ApprovalMethods):
     """The run store on one database. ``RunStore.open`` for normal use (it migrates)."""
 
     def __init__(self, url: str) -> None:
@@ -96,14 +97,16 @@ class RunStore(JournalMethods):
                   selectors_hash: str | None, trigger: str, os_user: str, host: str, started_at: dt.datetime,
                   dry_run: bool = False, input_name: str | None = None, input_sha256: str | None = None,
                   total: int | None = None, journal_id: str | None = None, resumed_from: str | None = None,
-                  pid: int | None = None, request: dict[str, Any] | None = None) -> None:
+                  pid: int | None = None, request: dict[str, Any] | None = None, fingerprint: str | None = None,
+                  approval: str | None = None) -> None:
         """Insert the run as ``running``: a run that never finishes stays visible as such."""
         with self._write() as session:
             session.add(Run(run_id=run_id, flow_id=flow_id, flow_version=flow_version, flow_hash=flow_hash,
                             selectors_hash=selectors_hash, trigger=trigger, os_user=os_user, host=host,
                             started_at=started_at, status="running", passed=0, failed=0, review=0, not_run=0,
                             total=total, input_name=input_name, input_sha256=input_sha256, dry_run=dry_run,
-                            journal_id=journal_id, resumed_from=resumed_from, pid=pid, request=request))
+                            journal_id=journal_id, resumed_from=resumed_from, pid=pid, request=request,
+                            fingerprint=fingerprint, approval=approval))
 
     def set_input(self, run_id: str, *, input_name: str | None, input_sha256: str | None,
                   total: int | None, journal_id: str | None = None, resumed_from: str | None = None) -> None:

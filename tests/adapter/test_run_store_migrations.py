@@ -16,7 +16,7 @@ from bots.store.migrate import head_revision
 from bots.store.schema import Base
 
 ALL_TABLES = {"alembic_version", "runs", "record_outcomes", "step_timings", "ledger_heads",
-              "record_journal"}
+              "record_journal", "flow_approvals", "flow_files"}
 
 
 @pytest.fixture
@@ -30,9 +30,9 @@ def raw(store_url: str) -> Iterator[Engine]:
 def test_a_fresh_database_migrates_to_head_and_matches_the_models(store_url: str, raw: Engine) -> None:
     with RunStore(store_url) as store:
         assert store.revision() is None
-        assert store.migrate() == head_revision() == "0003"
-        assert store.migrate() == "0003"  # idempotent
-        assert store.revision() == "0003"
+        assert store.migrate() == head_revision() == "0004"
+        assert store.migrate() == "0004"  # idempotent
+        assert store.revision() == "0004"
     assert set(inspect(raw).get_table_names()) == ALL_TABLES
     with raw.connect() as connection:
         # The migration scripts build exactly the tables the ORM models describe.
@@ -53,12 +53,13 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_rows(store_url: str
              "f": False})
 
     with RunStore.open(store_url, tmp_path / "logs") as store:
-        assert store.revision() == "0003"
+        assert store.revision() == "0004"
         run = store.get_run("old-1")
         assert run is not None and (run.flow_id, run.os_user, run.trigger) == ("申請入力", "山田", "schedule")
         assert run.started_at.isoformat() == "2026-04-01T00:00:00+00:00"
         store.set_ledger_head("f", 1, "1" * 64)  # a table of revision 2 works
         assert run.journal_id is None and run.resumed_from is None  # revision-3 columns, empty for old runs
+        assert store.approvals("申請入力") == []  # revision-4 table, empty
     assert set(inspect(raw).get_table_names()) == ALL_TABLES
 
 
@@ -75,7 +76,7 @@ def test_a_database_newer_than_the_code_is_refused(store_url: str, raw: Engine, 
     with pytest.raises(StoreVersionError, match=expected) as caught:
         RunStore.open(store_url, tmp_path / "logs")
 
-    assert "0099" in str(caught.value) and "0003" in str(caught.value)
+    assert "0099" in str(caught.value) and "0004" in str(caught.value)
     with raw.connect() as connection:  # left untouched
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0099"
 
@@ -85,7 +86,7 @@ def test_a_sqlite_store_defaults_to_the_logs_folder_in_wal_mode(tmp_path: Path,
     monkeypatch.delenv("KZ_STORE_URL", raising=False)
     logs = tmp_path / "ログ"  # non-ASCII folders are normal on 職員 PCs (C:/Users/山田/…)
     with RunStore.open(None, logs) as store:
-        assert store.revision() == "0003"
+        assert store.revision() == "0004"
     engine = create_engine("sqlite:///" + (logs / "kazaguruma.sqlite3").as_posix())
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
@@ -96,7 +97,7 @@ def test_kz_store_url_is_used_when_no_url_is_given(store_url: str, tmp_path: Pat
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KZ_STORE_URL", store_url)
     with RunStore.open(None, tmp_path / "logs") as store:
-        assert store.revision() == "0003"
+        assert store.revision() == "0004"
     assert not (tmp_path / "logs" / "kazaguruma.sqlite3").exists()
 
 
