@@ -64,7 +64,7 @@ class ConsoleListener(RunListener):
             self.progress.update(self.task, total=data.get("estimate"))
             return
         if kind in {"selector_drift", "recover_failed", "teardown_failed", "review_workbook", "resumed",
-                    "fresh_start", "session_expired", "records_unread"} or (kind == "retry" and self.verbose):
+                    "fresh_start", "session_expired", "records_unread", "unapproved_flow"} or (kind == "retry" and self.verbose):
             self.progress.console.print(f"  [yellow]{escape(message)}[/]")
 
     def run_finished(self, run: RunResult) -> None:
