@@ -1,7 +1,8 @@
 """The browser adapter: one Playwright page per target system, elements from its selector map.
 
 Selector candidates are tried in order once per element and session; the winner is cached,
-so keying costs no extra round trip per field. A fallback win is reported as selector drift.
+so keying costs no extra round trip per field. A fallback win is reported as selector drift,
+with what the page shows at the element (one extra round trip, once per drifted element).
 
 Every action waits in slices (250 ms, then doubling up to the step's timeout). Between slices
 it looks for the system's error indicators, so an error page, an expired session or a
@@ -20,6 +21,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from bots.adapters.drift_observe import observe
 from bots.adapters.locators import build_locator, union
 from bots.adapters.playwright_errors import translate
 from bots.errors import (
@@ -34,6 +36,7 @@ from bots.errors import (
 from bots.i18n import tr
 from bots.selectors.drift import drift_message, drifted_commit_message
 from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
+from bots.selectors.observation import drift_data
 
 T = TypeVar("T")
 Target = str | Candidate
@@ -122,11 +125,23 @@ class BrowserSession:
                 self._chosen[key] = index
                 if index > 0 and key not in self._drift_reported:
                     self._drift_reported.add(key)
-                    self._notify("selector_drift", drift_message(key, candidates[0].describe(), index + 1,
-                                                                 candidates[index].describe()),
-                                 {"system": self.name, "element": key, "candidate": index + 1})
+                    self._report_drift(key, candidates, index, locator)
                 return locator
         raise PlaywrightTimeoutError("the element went away while it was being resolved")
+
+    def _report_drift(self, key: str, candidates: list[Candidate], index: int, locator: Locator) -> None:
+        """The ``selector_drift`` notice, with what the page shows at the element (one ``evaluate``,
+        once per element and session) so ``selectors propose`` can suggest the fix. The element's own
+        text is read only when the first candidate names it by its text (``text:``, role+name): a
+        button's or a heading's wording, never a cell showing an applicant's data; and never for an
+        element the map marks ``sensitive``."""
+        selector_map = self.selector_map
+        sensitive = selector_map is not None and key in selector_map.sensitive_refs()
+        named_by_text = candidates[0].kind in ("text", "role")
+        observed = observe(locator, with_text=named_by_text and not sensitive)
+        message = drift_message(key, candidates[0].describe(), index + 1, candidates[index].describe())
+        map_name = selector_map.system if selector_map is not None else None
+        self._notify("selector_drift", message, drift_data(self.name, map_name, key, candidates, index, observed))
 
     def act(self, target: Target, what: str, timeout_ms: float, do: Callable[[Locator, float], T], *,
             commit: bool = False) -> T:

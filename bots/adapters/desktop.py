@@ -42,6 +42,7 @@ from bots.platform.desktop import DesktopPlatform, Rect, Window, current_platfor
 from bots.selectors.desktop_model import DEFAULT_CONFIDENCE, DEFAULT_SCALES
 from bots.selectors.drift import drift_message, drifted_commit_message
 from bots.selectors.model import Candidate, ErrorIndicator, SelectorMap
+from bots.selectors.observation import drift_data
 
 Notify = Callable[[str, str, dict[str, Any]], None]
 
@@ -235,7 +236,8 @@ class DesktopSession:
             self._drift_reported.add(ref)
             self._notify("selector_drift", drift_message(ref, describe(candidates[0]), index + 1,
                                                          describe(candidates[index])),
-                         {"system": self.name, "element": ref, "candidate": index + 1})
+                         drift_data(self.name, self.selector_map.system if self.selector_map else None, ref,
+                                    candidates, index, None))
 
 def indicator_error(indicator: ErrorIndicator, text: str) -> KazagurumaError:
     """The error an error window stands for: bad input, an expired session or a system error."""

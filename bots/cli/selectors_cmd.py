@@ -1,8 +1,13 @@
 """``runner.py selectors check SYSTEM --url URL``: which elements resolve on a live screen;
-``runner.py selectors validate [FILES…]``: every selector map and form template checked offline."""
+``runner.py selectors validate [FILES…]``: every selector map and form template checked offline;
+``runner.py selectors propose SYSTEM [--days N] [--apply]``: a fix of the map from recorded drift."""
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
+import hashlib
+import os
 from pathlib import Path
 
 import typer
@@ -13,13 +18,22 @@ from rich.markup import escape
 from rich.table import Table
 
 from bots.adapters.locators import build_locator
+from bots.api import current_user, open_trail
+from bots.api.validation import flow_files
+from bots.audit.entry import EventType
+from bots.audit.query import audit_root, events, ledger_folders
 from bots.errors import ExitCode
+from bots.flow.loader import LoadedFlow, load_flow
 from bots.i18n import tr
 from bots.listeners.console import print_diagnostics
 from bots.platform.browser import launch_options
 from bots.project import Project
 from bots.selectors.form_template import load_form_template
 from bots.selectors.loader import load_selector_map, selectors_path
+from bots.selectors.model import SelectorMap
+from bots.selectors.observation import Observation
+from bots.selectors.propose import Proposal, propose
+from bots.spec.project_config import load_project_config
 from bots.spec.validation import suggest
 
 app = typer.Typer(no_args_is_help=True)
@@ -93,3 +107,146 @@ def check(
         browser.close()
     console.print(table)
     raise typer.Exit(ExitCode.OK if missing == 0 else ExitCode.RECORDS_FAILED)
+
+
+# --- propose ------------------------------------------------------------------------------------
+
+_BOM = "\ufeff"
+
+
+def _drifts(project: Project, system: str, selector_map: SelectorMap, days: int) -> list[Observation]:
+    """The ``selector_drift`` entries of the last ``days`` days (and today) that concern this map."""
+    last = dt.date.today()
+    folders = ledger_folders(audit_root(project.logs))
+    found = []
+    for event in events(folders, last - dt.timedelta(days=days), last, frozenset({"selector_drift"})):
+        observation = Observation.from_data(event.data, seen_at=event.ts, run_id=event.run_id)
+        if observation is not None and observation.concerns(system, selector_map.system):
+            found.append(observation)
+    return found
+
+
+def _flows_using(project: Project, path: Path) -> list[str]:
+    """The flows (not only called as a sub-flow) whose runs read the map at ``path``."""
+    target = path.resolve()
+    users: dict[Path, LoadedFlow] = {}
+    called: set[Path] = set()
+
+    def uses(loaded: LoadedFlow) -> bool:
+        return any(p.resolve() == target for p in loaded.selector_paths.values()) or any(
+            uses(sub) for sub in loaded.subflows.values())
+
+    def collect_called(loaded: LoadedFlow) -> None:
+        for sub in loaded.subflows.values():
+            called.add(sub.path.resolve())
+            collect_called(sub)
+
+    for file in flow_files([], project):
+        loaded, _ = load_flow(file, project)
+        if loaded is not None:
+            collect_called(loaded)
+            if uses(loaded):
+                users[file.resolve()] = loaded
+    return [str(project.relative(p)) for p in sorted(users) if p not in called] or [
+        str(project.relative(p)) for p in sorted(users)]
+
+
+def _patch_path(project: Project, system: str) -> Path:
+    """``logs/proposals/<system>-<YYYYmmdd-HHMMSS>.patch``; a second one in the same second gets ``-2``."""
+    folder = project.logs / "proposals"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{system}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    path, n = folder / f"{stem}.patch", 2
+    while path.exists():
+        path, n = folder / f"{stem}-{n}.patch", n + 1
+    return path
+
+
+def _patch_text(proposal: Proposal, diff: list[str]) -> str:
+    """The diff with the explanations as ``#`` lines before it (``git apply`` and ``patch`` skip them)."""
+    notes = [f"# {e.message}\n" for e in proposal.explanations]
+    return "".join([*notes, "\n", *diff])
+
+
+def _write_map(path: Path, text: str, *, crlf: bool, bom: bool) -> None:
+    """Replace the map in one step (a reader never sees half a file), keeping its BOM and line ends."""
+    data = (_BOM if bom else "") + (text.replace("\n", "\r\n") if crlf else text)
+    temporary = path.with_name(f".{path.name}.proposal")
+    temporary.write_bytes(data.encode("utf-8"))
+    os.replace(temporary, path)
+
+
+@app.command("propose", help=tr("記録されたセレクタのずれから、セレクタ定義の修正案（差分）を作成（--apply で書き込み）",
+                                  "propose a fix of a selector map from recorded selector drift (a diff; --apply writes it)"))
+def propose_cmd(
+    system: str = typer.Argument(..., help=tr("システム名（selectors/<名前>.yaml）", "system (selectors/<name>.yaml)")),
+    days: int | None = typer.Option(None, "--days", min=1, help=tr("何日前までの記録を見るか（既定: kazaguruma.yaml の "
+                                                              "governance.drift_window_days）", "how many days of records "
+                                                              "(default: governance.drift_window_days)")),
+    apply: bool = typer.Option(False, "--apply", help=tr("修正案をセレクタ定義に書き込む（使うフローは再承認が必要）",
+                                                         "write the fix into the map (its flows then need approval)")),
+) -> None:
+    """``selectors propose``: the drift a run recorded (which candidate worked, what the page showed)
+    turned into a diff of the map, saved as a patch; a person reviews it, applies it, approves the flows."""
+    console = Console(soft_wrap=True)
+    errors = Console(stderr=True, soft_wrap=True)
+    project = Project.discover()
+    path = selectors_path(project.selectors, system)
+    selector_map, found = load_selector_map(path)
+    if selector_map is None:
+        print_diagnostics(errors, list(found))
+        raise typer.Exit(ExitCode.INVALID)
+    window = days or load_project_config(project)[0].governance.drift_window_days
+    observations = _drifts(project, system, selector_map, window)
+    if not observations:
+        console.print(tr("提案はありません（過去 {d} 日に {s} のセレクタのずれの記録はありません）",
+                         "nothing to propose (no selector drift on {s} recorded in the last {d} days)", d=window,
+                         s=escape(system)))
+        raise typer.Exit(ExitCode.OK)
+    raw = path.read_bytes().decode("utf-8")
+    bom, crlf = raw.startswith(_BOM), "\r\n" in raw
+    text = raw.removeprefix(_BOM).replace("\r\n", "\n")
+    try:
+        changed_at = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        proposal = propose(observations, text, kind=selector_map.kind, changed_at=changed_at)
+    except ValueError as exc:
+        errors.print(escape(str(exc)))
+        raise typer.Exit(ExitCode.INVALID) from None
+    shown = project.relative(path).as_posix()
+    console.print(tr("セレクタ定義 {p} の修正案（過去 {d} 日のずれの記録 {k} 件から）:",
+                     "proposed fix of {p} (from {k} selector drift records of the last {d} days):",
+                     p=escape(shown), d=window, k=len(observations)))
+    for explanation in proposal.explanations:
+        console.print(f"  - {escape(explanation.message)}")
+    if not proposal.changed:
+        console.print(tr("提案はありません", "nothing to propose"))
+        raise typer.Exit(ExitCode.OK)
+    diff = list(difflib.unified_diff(text.splitlines(keepends=True), proposal.text.splitlines(keepends=True),
+                                     fromfile=f"a/{shown}", tofile=f"b/{shown}"))
+    for line in diff:
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+        console.print(line.rstrip("\n"), style=style, markup=False, highlight=False)
+    patch = _patch_path(project, system)
+    patch.write_text(_patch_text(proposal, diff), encoding="utf-8")
+    console.print(tr("修正案を保存しました: {p}", "proposal saved: {p}", p=escape(str(patch))))
+    if not apply:
+        console.print(tr("確認して適用するには: runner.py selectors propose {s} --apply", "to apply it after review: "
+                         "runner.py selectors propose {s} --apply", s=escape(system)))
+        raise typer.Exit(ExitCode.OK)
+    if path.read_bytes().decode("utf-8") != raw:
+        errors.print(tr("[red]セレクタ定義がこの間に変更されたため書き込みません。もう一度実行してください。[/]",
+                        "[red]the selector map changed meanwhile; nothing written. Run the command again.[/]"))
+        raise typer.Exit(ExitCode.ABORTED)
+    _write_map(path, proposal.text, crlf=crlf, bom=bom)
+    with open_trail(project) as trail:  # who changed which approved file, and why: an audit event
+        trail.writer.append(EventType.CONFIG_CHANGED, current_user(), None, {
+            "file": shown, "reason": "selectors propose --apply", "patch": str(patch),
+            "sha256_before": hashlib.sha256(raw.encode("utf-8")).hexdigest(),
+            "sha256_after": hashlib.sha256(path.read_bytes()).hexdigest()})
+    console.print(tr("セレクタ定義を書き換えました: {p}", "selector map updated: {p}", p=escape(shown)))
+    flows = _flows_using(project, path)
+    console.print(tr("このセレクタ定義を使うフローは内容が変わったため、承認が必要です: runner.py flows approve FLOW --by 承認者",
+                     "the flows that use this map changed, so they need approval: "
+                     "runner.py flows approve FLOW --by APPROVER"))
+    for flow in flows:
+        console.print(f"  - {escape(flow)}")

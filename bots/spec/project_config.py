@@ -83,7 +83,18 @@ def load_project_config(project: Project) -> tuple[ProjectConfig, Diagnostics]:
     return _CACHE[key]
 
 
+def _only_comments(path: Path) -> bool:
+    """An empty (or comments-only) file states no settings: the defaults, not an error."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
+
+
 def _load(path: Path) -> tuple[ProjectConfig, Diagnostics]:
+    if _only_comments(path):
+        return ProjectConfig(), Diagnostics()
     loaded, found = load_yaml(path)
     if loaded is None:
         return BROKEN_CONFIG, found

@@ -19,7 +19,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from . import attachments
 from .config import DemoWebConfig
-from .context import EXTENSION_KEY, DemoContext, bad_request, ctx, current_session, page, system_error
+from .context import (
+    EXTENSION_KEY,
+    DemoContext,
+    bad_request,
+    ctx,
+    current_session,
+    page,
+    relabel,
+    system_error,
+)
 from .sessions import COOKIE_NAME, SessionStore
 from .store import ApplicationStore
 from .views import bp as entry_bp
@@ -169,6 +178,7 @@ def create_app(config: DemoWebConfig) -> Flask:
         sessions=SessionStore(config.session_idle_seconds, config.clock),
         rng=random.Random(config.seed),
     )
+    app.add_template_filter(relabel, "relabel")
     app.before_request(_before_request)
     app.after_request(_after_request)
     app.teardown_request(_teardown_request)

@@ -31,6 +31,9 @@ class DemoWebConfig:
     been stored: the crash-after-commit case idempotent retries must survive.
     ``maintenance``: every screen answers 503 before anything is processed (``/healthz`` excepted),
     like a core system taken down for its nightly batch or an upgrade.
+    ``relabel``: the screen changed its wording. Each label text of the input screens (申請入力,
+    申請検索) found here is shown as its replacement (``{"氏名": "お名前"}``), while ids, names and
+    layout stay: a label-based selector no longer matches, a css one still does (selector drift).
     ``clock`` is a monotonic seconds source used only for session idle expiry.
     """
 
@@ -48,6 +51,7 @@ class DemoWebConfig:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
     municipality: str = "○○市"
     maintenance: bool = False
+    relabel: Mapping[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -64,3 +68,21 @@ class DemoWebConfig:
             raise TypeError("fault_paths and slow_paths must be tuples of path prefixes, not a string")
         object.__setattr__(self, "db_path", Path(self.db_path))
         object.__setattr__(self, "users", dict(self.users))
+        if isinstance(self.relabel, str):
+            raise TypeError("relabel must be a mapping of label → new label; parse a string with parse_relabel")
+        if any(not str(old).strip() or not str(new).strip() for old, new in self.relabel.items()):
+            raise ValueError(f"relabel must not map to or from an empty label, got {dict(self.relabel)!r}")
+        object.__setattr__(self, "relabel", dict(self.relabel))
+
+
+def parse_relabel(spec: str) -> dict[str, str]:
+    """``"氏名=お名前,フリガナ=ふりがな"`` (a command-line option or an environment variable) as a mapping."""
+    pairs: dict[str, str] = {}
+    for part in spec.replace("、", ",").split(","):
+        if not part.strip():
+            continue
+        old, sep, new = part.partition("=")
+        if not sep or not old.strip() or not new.strip():
+            raise ValueError(f"relabel wants LABEL=NEW_LABEL pairs separated by commas, got {part!r}")
+        pairs[old.strip()] = new.strip()
+    return pairs

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from flask import Response, current_app, g, make_response, render_template
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from .config import DemoWebConfig
 from .sessions import Session, SessionStore
@@ -75,6 +77,15 @@ def ctx() -> DemoContext:
 def current_session() -> Session:
     """The session resolved for this request by the app's before_request hook."""
     return cast(Session, g.kz_session)
+
+
+@pass_context
+def relabel(_context: Context, text: str) -> str:
+    """A label as the screen shows it now: the ``relabel`` fault may have renamed it (template filter).
+
+    Takes the template context only so that Jinja never folds ``"氏名" | relabel`` into a constant
+    when it compiles the template: the fault can be switched on and off while the system runs."""
+    return ctx().config.relabel.get(text, text)
 
 
 def today() -> date:

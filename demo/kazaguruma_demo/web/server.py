@@ -23,7 +23,7 @@ from .config import DemoWebConfig
 _log = logging.getLogger(__name__)
 
 _RUNTIME_FIELDS = frozenset(
-    {"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed", "maintenance"}
+    {"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed", "maintenance", "relabel"}
 )
 _READY_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
@@ -94,8 +94,8 @@ class DemoServer:
     def reconfigure(self, **changes: Any) -> DemoWebConfig:
         """Change fault/slowness/maintenance settings of the running system, e.g. to make it fail mid-run.
 
-        Only ``fault_*``, ``slow_*``, ``seed`` and ``maintenance`` may change; the rest is baked into
-        the store and sessions.
+        Only ``fault_*``, ``slow_*``, ``seed``, ``maintenance`` and ``relabel`` may change; the rest is
+        baked into the store and sessions.
         """
         unknown = set(changes) - _RUNTIME_FIELDS
         if unknown:
