@@ -19,6 +19,7 @@ from bots.catalogue.build import build_catalogue
 from bots.catalogue.grid_html import grid_page
 from bots.catalogue.health import health, health_grid
 from bots.catalogue.register import register_grid, write_register
+from bots.cli import flows_doc_cmd
 from bots.cli.tables import grid_table
 from bots.errors import ApprovalRefused, ExitCode, KazagurumaError
 from bots.flow.loader import LoadedFlow, load_flow
@@ -165,6 +166,10 @@ def diff(flow: Path = typer.Argument(..., help=tr("フローのファイル", "t
                      t=state.approved_at.astimezone().strftime("%Y-%m-%d") if state.approved_at else "-"))
     for line in lines:
         console.print(f"  - {escape(line)}")
+
+
+app.command("doc", help=tr("手順書をフロー定義から作成（html / md / docx）",
+                           "write the procedure (手順書) generated from the flow (html / md / docx)"))(flows_doc_cmd.doc)
 
 
 @app.command("health", help=tr("野良ロボットの検出: 副担当なし・異動・長期未成功・連続失敗・ずれ・承認切れ・台帳外",

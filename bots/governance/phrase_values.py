@@ -199,13 +199,31 @@ def value_phrase(value: Any, wording: Wording) -> str:
     except TemplateSyntaxError:
         tree = None
     node = _single_expression(tree)
-    phrase = _node_phrase(node, wording) if node is not None else None
+    phrase = _node_phrase(node, wording) if node is not None else _text_phrase(tree, wording)
     return phrase if phrase is not None else expression_phrase(value)
 
 
 def expression_phrase(text: str) -> str:
-    """The fallback: 「式 … の値」."""
-    return tr("式 {e} の値", "the value of {e}", e=shorten(bare(text)))
+    """The fallback: 「式 … の値」 (a template with text around its expressions stays quoted whole)."""
+    expression = bare(text)
+    shown = f'"{shorten(expression)}"' if is_template(expression) else shorten(expression)
+    return tr("式 {e} の値", "the value of {e}", e=shown)
+
+
+def _text_phrase(tree: nodes.Template | None, wording: Wording) -> str | None:
+    """Text with expressions in it (``{{ record.氏名 }} 様``): the text, each expression phrased in ［］."""
+    if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    parts = []
+    for node in tree.body[0].nodes:
+        if isinstance(node, nodes.TemplateData):
+            parts.append(node.data)
+            continue
+        phrase = _node_phrase(node, wording)
+        if phrase is None:
+            return None
+        parts.append(f"［{phrase}］")
+    return f'"{shorten("".join(parts))}"'
 
 
 def _single_expression(tree: nodes.Template | None) -> nodes.Expr | None:

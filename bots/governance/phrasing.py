@@ -76,7 +76,7 @@ def phrase_of(step: StepBase, wording: Wording) -> str:
     text = func(step, wording) if func is not None else fallback(step)
     if step.when:
         text = tr("{c}、{t}", "{c}, {t}", c=condition_phrase(step.when, wording), t=text)
-    if step.name and step.name not in text:
+    if step.name:
         text = tr("〔{n}〕{t}", "{n}: {t}", n=step.name, t=text)
     if step.timeout is not None:
         text += tr("（待つのは最大 {s} 秒）", " (waiting at most {s} s)", s=f"{step.timeout:g}")
