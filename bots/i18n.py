@@ -7,6 +7,7 @@ languages sit side by side where the message is raised and cannot drift apart.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Literal
 
 Language = Literal["ja", "en"]
@@ -30,3 +31,8 @@ def tr(ja: str, en: str, /, **values: object) -> str:
     """The message in the current language, formatted with ``values``."""
     text = en if language() == "en" else ja
     return text.format(**values) if values else text
+
+
+def listing(items: Iterable[str]) -> str:
+    """Items as a list in running text: 「A、B」 in Japanese, "A, B" in English."""
+    return tr("、", ", ").join(items)

@@ -21,7 +21,7 @@ from bots.governance.gate import status_text
 from bots.governance.phrase_values import Wording, condition_phrase, key_label, value_phrase
 from bots.governance.phrasing import section_title
 from bots.governance.staff import Person, StaffDirectory
-from bots.i18n import language, tr
+from bots.i18n import language, listing, tr
 from bots.spec.governance_types import data_class_label, zone_label
 
 
@@ -94,8 +94,8 @@ def _people(entry: CatalogueEntry) -> tuple[Block, ...]:
     owner, owner_warn = person_text(entry.owner, entry.owner_ref)
     deputy, deputy_warn = person_text(entry.deputy, entry.deputy_ref)
     department = entry.department or tr("{w} 未設定", "{w} not set", w=WARN)
-    systems = tr("、", ", ").join(f"{s.title}（{zone_label(s.zone)}）" for s in entry.systems) or tr("なし", "none")
-    classes = tr("、", ", ").join(data_class_label(c) for c in entry.data_classes) or tr(
+    systems = listing(f"{s.title}（{zone_label(s.zone)}）" for s in entry.systems) or tr("なし", "none")
+    classes = listing(data_class_label(c) for c in entry.data_classes) or tr(
         "{w} 未申告", "{w} not declared", w=WARN)
     rows = ((tr("所管課", "department"), department), (tr("所有者", "owner"), owner),
             (tr("副担当", "deputy"), deputy), (tr("対象システム（ネットワーク）", "target systems (network)"), systems),
@@ -373,7 +373,7 @@ def _version(entry: CatalogueEntry, staff: StaffDirectory | None) -> tuple[Block
     rows.append((tr("指紋（承認の対象）", "fingerprint (what is approved)"), approval.fingerprint[:12]))
     state = status_text(approval)
     rows.append((tr("承認の状態", "approval"), state if approval.status == "approved" else f"{WARN} {state}"))
-    rows.append((tr("承認者", "approvers"), tr("、", ", ").join(_approver(a, staff) for a in approval.approvers)
+    rows.append((tr("承認者", "approvers"), listing(_approver(a, staff) for a in approval.approvers)
                  or tr("なし", "none")))
     rows.append((tr("必要な承認者数", "approvers required"), str(approval.required)))
     if approval.approved_at is not None:

@@ -18,7 +18,7 @@ from bots.catalogue.build import ACTIVITY_DAYS, Catalogue
 from bots.catalogue.entry import CatalogueEntry
 from bots.governance.gate import status_text
 from bots.governance.staff import Person
-from bots.i18n import tr
+from bots.i18n import listing, tr
 from bots.spec.governance_types import data_class_label, zone_label
 
 _RUN_STATUS = {"completed": ("完了", "completed"), "failed": ("失敗", "failed"), "aborted": ("中止", "aborted"),
@@ -55,16 +55,16 @@ def _headers() -> tuple[str, ...]:
 
 def _row(entry: CatalogueEntry) -> tuple[str | int | dt.datetime | None, ...]:
     approval = entry.approval
-    zones = "、".join(dict.fromkeys(zone_label(s.zone) for s in entry.systems)) or "-"
+    zones = listing(dict.fromkeys(zone_label(s.zone) for s in entry.systems)) or "-"
     due = approval.review_due if approval else None
     return (entry.flow_id, entry.title or tr("（読み込めません）", "(cannot be loaded)"), entry.department or "-",
             person_text(entry.owner, entry.owner_ref), person_text(entry.deputy, entry.deputy_ref),
-            "、".join(s.title for s in entry.systems) or "-", zones,
-            "、".join(data_class_label(d) for d in entry.data_classes) or "-", "、".join(entry.inputs) or "-",
+            listing(s.title for s in entry.systems) or "-", zones,
+            listing(data_class_label(d) for d in entry.data_classes) or "-", listing(entry.inputs) or "-",
             "\n".join(f"{s.id}: {s.when}" + ("" if s.enabled else tr("（無効）", " (disabled)"))
                       for s in entry.schedules) or tr("手動", "manual"),
             entry.version or "-", status_text(approval) if approval else "-",
-            "、".join(approval.approvers) if approval and approval.approvers else "-",
+            listing(approval.approvers) if approval and approval.approvers else "-",
             approval.approved_at if approval else None, due.isoformat() if due else "-",
             entry.runs.last_run_at, run_status_text(entry.runs.last_status), entry.runs.runs_30d,
             entry.runs.records_30d, entry.shown)

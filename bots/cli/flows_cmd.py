@@ -205,8 +205,8 @@ def health_report(
         console.print(tr("報告を書きました: {p}", "report written: {p}", p=path))
     flows = len(catalogue.entries)
     if findings:
-        console.print(tr("[yellow]{n} 件の指摘（フロー {f} 本）[/]", "[yellow]{n} findings ({f} flows)[/]",
+        console.print(tr("[yellow]{n} 件の指摘（フロー {f} 本）[/]", "[yellow]{n} findings (flows checked: {f})[/]",
                          n=len(findings), f=flows))
         raise typer.Exit(1)
-    console.print(tr("[green]問題は見つかりませんでした（フロー {f} 本）[/]", "[green]nothing flagged ({f} flows)[/]",
+    console.print(tr("[green]問題は見つかりませんでした（フロー {f} 本）[/]", "[green]nothing flagged (flows checked: {f})[/]",
                      f=flows))

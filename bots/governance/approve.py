@@ -18,7 +18,7 @@ from bots.errors import ApprovalRefused
 from bots.governance.authors import change_authors
 from bots.governance.staff import Person, StaffDirectory, load_staff
 from bots.governance.versions import ApprovalState, Version, approval_state
-from bots.i18n import tr
+from bots.i18n import listing, tr
 from bots.listeners.trail import AuditTrail
 from bots.project import Project
 from bots.spec.project_config import load_project_config
@@ -71,7 +71,7 @@ def approve(project: Project, trail: AuditTrail, version: Version, request: Appr
         others = [p.label() for p in staff.approvers() if p.id not in authors]
         raise refuse(tr("変更した本人（{p}）は承認できません。別の承認者が承認してください（承認できる人: {o}）",
                         "the author of the change ({p}) cannot approve it; another approver must (who can: {o})",
-                        p=approver.label(), o="、".join(others) or tr("名簿にいません", "nobody in the directory")))
+                        p=approver.label(), o=listing(others) or tr("名簿にいません", "nobody in the directory")))
     files = _snapshot(project, version)
     if isinstance(files, str):
         raise refuse(files)

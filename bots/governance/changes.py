@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from bots.governance.phrase_values import Wording, candidate_text
 from bots.governance.phrasing import SECTIONS, StepLine, section_steps, section_title, step_lines
-from bots.i18n import tr
+from bots.i18n import listing, tr
 
 if TYPE_CHECKING:
     from bots.flow.loader import LoadedFlow
@@ -193,7 +193,7 @@ def _shown(value: Any) -> str:
     if value is None or value == [] or value == {} or value == "":
         return tr("（なし）", "(none)")
     if isinstance(value, list):
-        return tr("、", ", ").join(_shown(v) for v in value)
+        return listing(_shown(v) for v in value)
     if isinstance(value, dict):
         return ", ".join(f"{k}={_shown(v)}" for k, v in value.items())
     if isinstance(value, bool):

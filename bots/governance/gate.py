@@ -16,7 +16,7 @@ from bots.governance.authors import change_authors
 from bots.governance.staff import load_staff
 from bots.governance.versions import ApprovalState, Version, approval_state
 from bots.governance.whatchanged import changed_since_approval
-from bots.i18n import tr
+from bots.i18n import listing, tr
 from bots.project import Project
 from bots.spec.project_config import load_project_config
 from bots.store.store import RunStore
@@ -49,7 +49,7 @@ def refusal_message(project: Project, store: RunStore, version: Version, state: 
     lines.extend(f"  - {change}" for change in changed_since_approval(project, store, version, state))
     lines.append(tr("承認: python runner.py flows approve {p} --by 承認者ID（承認できる人: {a}）",
                     "approve: python runner.py flows approve {p} --by APPROVER_ID (who can: {a})",
-                    p=version.files[0].path, a="、".join(approvers) or tr("職員名簿にいません", "nobody in the directory")))
+                    p=version.files[0].path, a=listing(approvers) or tr("職員名簿にいません", "nobody in the directory")))
     return "\n".join(lines)
 
 

@@ -19,7 +19,12 @@ from bots.api import RunRequest, open_trail, run_flow
 from bots.audit.keys import audit_key
 from bots.audit.report_data import build_report
 from bots.audit.report_html import write_html
+from bots.catalogue.build import build_catalogue, entry_for
+from bots.catalogue.procedure import build_procedure
+from bots.catalogue.procedure_html import write_html as write_procedure
+from bots.catalogue.register import write_register
 from bots.errors import ExitCode, KazagurumaError
+from bots.governance.staff import load_staff
 from bots.i18n import tr
 from bots.listeners.console import ConsoleListener
 from bots.listeners.trail import AuditTrail
@@ -87,6 +92,11 @@ def _showcase(console: Console) -> int:
         report = build_report(trail.store, project.logs, today, today, key=audit_key())
         report_path = project.logs / "reports" / f"{tr('監査報告', 'audit-report')}_demo_{today}.html"
         write_html(report, report_path)
+        register_path = write_register(build_catalogue(project, trail.store),
+                                       project.logs / "reports" / f"{tr('RPA管理台帳', 'rpa-register')}_demo_{today}.xlsx")
+        procedure_path = project.logs / "reports" / f"{tr('手順書', 'procedure')}_shinsei-nyuryoku.html"
+        write_procedure(build_procedure(entry_for(project.root / SAMPLE_FLOW, project, trail.store),
+                                        staff=load_staff(project)[0]), procedure_path)
     console.rule(tr("デモの結果", "demo results"))
     console.print(tr("基幹システムに登録された申請: {n} 件（保存先 {s}）", "applications stored in the core system: {n} ({s})",
                      n=stored, s=store))
@@ -106,6 +116,14 @@ def _showcase(console: Console) -> int:
                          p=review))
     console.print(tr("監査報告書（今日の実行・台帳の検査結果）: {p}", "audit report (today's runs, ledger check): {p}",
                      p=report_path))
+    console.print(tr("RPA 管理台帳（ボットごとの担当・システム・承認・実行状況）: {p}",
+                     "RPA register (each bot's owners, systems, approval and runs): {p}", p=register_path))
+    console.print(tr("手順書（フロー定義から生成。後任者が読む手順）: {p}  → python runner.py flows doc で他のフローも",
+                     "procedure generated from the flow (for a successor): {p} → python runner.py flows doc for others",
+                     p=procedure_path))
+    console.print(tr("承認と健全性: python runner.py flows approve / flows health（本番モードでは承認された版だけが動きます）",
+                     "approval and health: python runner.py flows approve / flows health (production mode runs approved "
+                     "versions only)"))
     console.print(tr("監査台帳の検査: python runner.py audit verify / 期間の報告書: python runner.py audit export",
                      "check the audit ledger: python runner.py audit verify / a period's report: python runner.py audit export"))
     console.print(tr("手で触ってみるには: python runner.py demo  →  http://127.0.0.1:8800 （ID kazaguruma）",

@@ -47,3 +47,19 @@ def test_make_demo_in_english_writes_every_results_workbook(tmp_path: Path) -> N
             book.close()
         assert "succeeded" in statuses and statuses <= {"succeeded", "failed", "needs review"}, (label, statuses)
         assert summary["total"] == sum(summary[s] for s in ("succeeded", "failed", "needs review", "not run")) > 0
+
+    # The governance outputs make demo points at: the RPA register (one row per bot, the runs just made) and
+    # the procedure generated from the sample flow, both in English.
+    register = re.search(r"^RPA register \(.+\): (.+)$", output, re.M)
+    procedure = re.search(r"^procedure generated from the flow \(.+\): (\S+)", output, re.M)
+    assert register and procedure, output[-4000:]
+    book = load_workbook(Path(register.group(1).strip()), read_only=True)
+    try:
+        rows = list(book.worksheets[0].iter_rows(min_row=3, values_only=True))
+    finally:
+        book.close()
+    header, bots = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[0]}
+    assert sorted(bots) == ["desktop-nyuryoku", "shinsei-nyuryoku", "shinsei-ocr"], header
+    assert all(bot["last result"] == "completed" and bot["runs (30 days)"] == 1 for bot in bots.values()), bots
+    page = Path(procedure.group(1)).read_text(encoding="utf-8")
+    assert "Purpose" in page and "shinsei-nyuryoku" in page
