@@ -6,7 +6,9 @@
     ├── FlowError                        exit 2  fix the flow/selector/form/schedule file; never retried
     ├── InputFileError                   exit 2  the input file as a whole is refused before keying
     │   └── ResumeRefused                exit 2  the run would overlap an interrupted or running job
-    ├── NotApproved                      exit 4  production mode: what would run is not what was approved
+    ├── Refused                          exit 4  governance refuses the run (nothing was keyed)
+    │   ├── NotApproved                  exit 4  production mode: what would run is not what was approved
+    │   └── NotPermitted                 exit 4  the user has no role for this bot (config/roles.yaml)
     ├── ApprovalRefused                  exit 2  an approval that may not be given (the author, not an approver)
     ├── FormFileError                    -       one scan cannot be read as a form (the others still are)
     │   └── NotAFormError                -       the page is not this form / cannot be registered
@@ -126,11 +128,19 @@ class InputFileError(KazagurumaError):
     exit_code = ExitCode.INVALID
 
 
-class NotApproved(KazagurumaError):
+class Refused(KazagurumaError):
+    """Governance refuses the run before anything starts; audited as ``run_refused``."""
+
+    exit_code = ExitCode.REFUSED
+
+
+class NotApproved(Refused):
     """Production mode refuses a flow whose files differ from every approved version; the
     message names what changed and who may approve it (``runner.py flows approve``)."""
 
-    exit_code = ExitCode.REFUSED
+
+class NotPermitted(Refused):
+    """The user may not run this bot (``config/roles.yaml``): not their 所管課's, not granted."""
 
 
 class ApprovalRefused(KazagurumaError):

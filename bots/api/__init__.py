@@ -16,12 +16,14 @@ what a run needs (audit trail, run log, results workbook, refusal auditing).
 from __future__ import annotations
 
 import bots.actions  # noqa: F401 - fills the step registry: every flow is loaded after this
+from bots.api.preview import InputPreview, preview_input
 from bots.api.running import open_trail, resume_request, run_flow, standard_listeners
 from bots.api.validation import flow_files, validate
 from bots.engine.executor import LocalExecutor, RunRequest, Trigger, current_user
 from bots.results.model import RunResult, RunStatus, Status
 
 __all__ = [
+    "InputPreview",
     "LocalExecutor",
     "RunRequest",
     "RunResult",
@@ -31,6 +33,7 @@ __all__ = [
     "current_user",
     "flow_files",
     "open_trail",
+    "preview_input",
     "resume_request",
     "run_flow",
     "standard_listeners",

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from bots.engine.executor import LocalExecutor, RunRequest, current_user
-from bots.errors import FlowError, InputFileError, KazagurumaError, NotApproved
+from bots.errors import FlowError, InputFileError, KazagurumaError, Refused
 from bots.governance.gate import approval_gate
 from bots.i18n import tr
 from bots.listeners.jsonlog import RunLogListener
@@ -48,8 +48,8 @@ def run_flow(request: RunRequest, *, trail: AuditTrail, listeners: ListenerFacto
              executor: Executor | None = None, project: Project | None = None) -> RunResult:
     """Run one flow with the audit trail and the standard listeners (plus ``listeners``).
 
-    Raises FlowError (invalid flow), InputFileError (bad inputs, a refused resume) or NotApproved
-    (production mode, the version on disk is not approved: :mod:`bots.governance.gate`) before
+    Raises FlowError (invalid flow), InputFileError (bad inputs, a refused resume) or Refused
+    (no role for the bot, or production mode and an unapproved version: :mod:`bots.governance.gate`) before
     anything is keyed — each audited first; everything after the start is in the returned result
     (``result.exit_code``, ``result.folder``, ``result.results_workbook``).
     """
@@ -66,7 +66,7 @@ def run_flow(request: RunRequest, *, trail: AuditTrail, listeners: ListenerFacto
     except InputFileError as exc:
         trail.input_refused(Path(request.flow), request.user or current_user(), str(exc))
         raise
-    except NotApproved as exc:
+    except Refused as exc:
         trail.run_refused(Path(request.flow), request.user or current_user(), request.trigger, str(exc))
         raise
 

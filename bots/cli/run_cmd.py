@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from bots.api import RunRequest, RunStatus, Trigger, open_trail, resume_request, run_flow
 from bots.api.signals import graceful_stop
-from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError, NotApproved
+from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError, Refused
 from bots.i18n import tr
 from bots.listeners.console import ConsoleListener, print_diagnostics
 from bots.ports import Decide
@@ -62,7 +62,7 @@ def execute(request: RunRequest, console: Console, verbose: bool) -> None:
     except InputFileError as exc:
         console.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(ExitCode.INVALID) from None
-    except NotApproved as exc:  # production mode: this version was not approved (audited as run_refused)
+    except Refused as exc:  # no role for the bot, or an unapproved version in production (audited as run_refused)
         console.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(ExitCode.REFUSED) from None
     except KazagurumaError as exc:  # the audit trail cannot be opened: nothing runs unrecorded

@@ -1,4 +1,6 @@
-"""The approval gate every run passes, however it is started (CLI, scheduler, tray, worker).
+"""The gate every run passes, however it is started (CLI, scheduler, tray, worker): the user's
+role for the bot (:mod:`bots.governance.roles`; scheduled runs are authorised by their schedule),
+then its approval.
 
 Production mode (``governance.mode: production``) refuses a flow whose fingerprint is not
 approved, naming what changed since the approved version and who may approve it; development
@@ -9,10 +11,11 @@ so the version checked is exactly the version that runs.
 
 from __future__ import annotations
 
-from bots.engine.executor import Admission, Admit, RunRequest
-from bots.errors import NotApproved
+from bots.engine.executor import Admission, Admit, RunRequest, current_user
+from bots.errors import NotApproved, NotPermitted
 from bots.flow.loader import LoadedFlow
 from bots.governance.authors import change_authors
+from bots.governance.roles import load_roles
 from bots.governance.staff import load_staff
 from bots.governance.versions import ApprovalState, Version, approval_state
 from bots.governance.whatchanged import changed_since_approval
@@ -36,16 +39,23 @@ def status_text(state: ApprovalState) -> str:
     return tr(ja, en, n=len(state.approvers), r=state.required)
 
 
-def refusal_message(project: Project, store: RunStore, version: Version, state: ApprovalState) -> str:
-    """Why the version may not run: its state, what changed since the approved version, who may approve."""
+def refusal_message(project: Project, store: RunStore, version: Version, state: ApprovalState, *,
+                    production: bool = True) -> str:
+    """Why the version may not run (``production``) or runs only in development mode: its state,
+    what changed since the approved version, who may approve it."""
     flow = version.loaded.flow
     staff, _ = load_staff(project)
     authored = {(p.id if (p := staff.by_email(e)) else e)
                 for e in change_authors(project.root, version.files, state.approved_at).emails}
     approvers = [p.label() for p in staff.approvers() if p.id not in state.approvers and p.id not in authored]
-    lines = [tr("フロー {f}（{t}）は承認されていない版のため実行しません: {s}",
-                "flow {f} ({t}) is not run: this version is not approved: {s}",
-                f=flow.id, t=flow.title, s=status_text(state))]
+    if production:
+        lines = [tr("フロー {f}（{t}）は承認されていない版のため実行しません: {s}",
+                    "flow {f} ({t}) is not run: this version is not approved: {s}",
+                    f=flow.id, t=flow.title, s=status_text(state))]
+    else:
+        lines = [tr("フロー {f}（{t}）は承認されていない版です（{s}）。開発モードのため実行します（本番モードでは実行されません）",
+                    "flow {f} ({t}): this version is not approved ({s}); it runs because this is development mode "
+                    "(production mode would refuse it)", f=flow.id, t=flow.title, s=status_text(state))]
     lines.extend(f"  - {change}" for change in changed_since_approval(project, store, version, state))
     lines.append(tr("承認: python runner.py flows approve {p} --by 承認者ID（承認できる人: {a}）",
                     "approve: python runner.py flows approve {p} --by APPROVER_ID (who can: {a})",
@@ -57,16 +67,21 @@ def approval_gate(project: Project, store: RunStore) -> Admit:
     """The gate for runs recorded in ``store``; configuration is read at each run (it may change)."""
 
     def admit(loaded: LoadedFlow, request: RunRequest) -> Admission:
+        if request.trigger != "schedule":  # a schedule file is itself approved configuration
+            roles, _ = load_roles(project)
+            staff, _ = load_staff(project)
+            account = request.user or current_user()
+            if (reason := roles.may_run(account, staff, loaded.flow.id, loaded.flow.department)) is not None:
+                raise NotPermitted(reason)
         settings = load_project_config(project)[0].governance
         version = Version.of(loaded, project)
         state = approval_state(store, loaded.flow.id, version.fingerprint, settings)
         if state.status == "approved":
             return Admission(version.fingerprint, state.status)
-        message = refusal_message(project, store, version, state)
-        if settings.mode == "production":
+        production = settings.mode == "production"
+        message = refusal_message(project, store, version, state, production=production)
+        if production:
             raise NotApproved(message)
-        warning = tr("開発モードのため実行します（本番モードでは実行できません）: ", "running in development mode (production "
-                     "mode would refuse it): ") + message
-        return Admission(version.fingerprint, state.status, (("unapproved_flow", warning),))
+        return Admission(version.fingerprint, state.status, (("unapproved_flow", message),))
 
     return admit

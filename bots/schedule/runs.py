@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from bots.api import RunRequest, run_flow
-from bots.errors import ExitCode, FlowError, InputFileError, NotApproved
+from bots.errors import ExitCode, FlowError, InputFileError, Refused
 from bots.i18n import tr
 from bots.listeners.console import ConsoleListener
 from bots.listeners.trail import AuditTrail
@@ -102,7 +102,7 @@ class FireRunner:
             return Outcome(None, RunStatus.INVALID.value, int(ExitCode.INVALID), str(exc), retryable=False)
         except InputFileError as exc:  # e.g. the day's file has not arrived yet
             return Outcome(None, RunStatus.INVALID.value, int(ExitCode.INVALID), str(exc), retryable=True)
-        except NotApproved as exc:  # production mode: waits for an approver, not for a retry
+        except Refused as exc:  # production mode: waits for an approver, not for a retry
             return Outcome(None, RunStatus.INVALID.value, int(ExitCode.REFUSED), str(exc), retryable=False)
         exit_code = int(result.exit_code)
         stopped_by_us = self.stop.is_set() and result.status is RunStatus.STOPPED

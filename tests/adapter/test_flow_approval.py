@@ -137,6 +137,7 @@ def test_development_mode_runs_an_unapproved_flow_with_a_warning_in_the_ledger(d
     done = kz("run", SAMPLE, "--input", str(_applications(tmp_path / "申請一覧.xlsx", 1)))
     assert done.returncode == 0, done.stdout
     assert "開発モードのため実行します" in done.stdout and "一度も承認されていません" in done.stdout
+    assert "実行しません" not in done.stdout
     assert len(read_all(server.config.db_path)) == 1
     entries = _ledger(root)
     started = next(e for e in entries if e["type"] == "run_started")
