@@ -161,7 +161,8 @@ def test_dump_returns_every_table_as_plain_dicts(store: RunStore) -> None:
     store.add_record("r1", RecordResult(index=1, location="x", key="k", outputs={"a": 1}))
     store.set_ledger_head("f", 1, "1" * 64)
     dumped = store.dump()
-    assert set(dumped) == {"runs", "record_outcomes", "step_timings", "ledger_heads", "record_journal"}
+    assert set(dumped) == {"runs", "record_outcomes", "step_timings", "ledger_heads", "record_journal", "flow_approvals",
+                           "flow_files"}
     assert dumped["runs"][0]["os_user"] == "山田"
     assert dumped["record_outcomes"][0]["outputs"] == {"a": 1}
     assert dumped["step_timings"] == []
