@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,3 +56,28 @@ def runner_in(root: Path) -> Kz:
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120)
 
     return run
+
+
+class HtmlTable(HTMLParser):
+    """The header cells and body rows of a report page's one table (feed() it the page)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers: list[str] = []
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr" and self.headers:
+            self.rows.append([])
+        if tag in ("th", "td"):
+            self._cell = []
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td") and self._cell is not None:
+            (self.headers if tag == "th" else self.rows[-1]).append("".join(self._cell))
+            self._cell = None

@@ -10,12 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from bots.audit.report_tables import Grid
-from bots.audit.report_xlsx import write_grid
 from bots.catalogue.build import ACTIVITY_DAYS, Catalogue
 from bots.catalogue.entry import CatalogueEntry
+from bots.catalogue.workbook import write_grid_workbook
 from bots.governance.gate import status_text
 from bots.governance.staff import Person
 from bots.i18n import listing, tr
@@ -94,13 +92,5 @@ def register_grid(catalogue: Catalogue, *, compact: bool = False) -> Grid:
 
 def write_register(catalogue: Catalogue, path: Path) -> Path:
     """Write the 管理台帳 workbook (one sheet, a title row above the table)."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None  # a new workbook always has its first sheet
-    sheet.title = tr("RPA管理台帳", "RPA register")
-    sheet["A1"] = tr("RPA 管理台帳（{t} 作成）", "RPA register (generated {t})",
-                     t=catalogue.built_at.strftime("%Y-%m-%d %H:%M"))
-    write_grid(sheet, register_grid(catalogue), top=3)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    heading = tr("RPA 管理台帳（{t} 作成）", "RPA register (generated {t})", t=catalogue.built_at.strftime("%Y-%m-%d %H:%M"))
+    return write_grid_workbook(path, tr("RPA管理台帳", "RPA register"), register_grid(catalogue), heading)

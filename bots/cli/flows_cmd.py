@@ -5,20 +5,20 @@ person (``approve``), what changed since the approved version (``diff``), versio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
 import typer
-from openpyxl import Workbook
 from rich.console import Console
 from rich.markup import escape
 
 from bots.api import current_user, open_trail
-from bots.audit.report_xlsx import write_grid
 from bots.catalogue.build import build_catalogue
 from bots.catalogue.grid_html import grid_page
 from bots.catalogue.health import health, health_grid
 from bots.catalogue.register import register_grid, write_register
+from bots.catalogue.workbook import write_grid_workbook
 from bots.cli import flows_doc_cmd
 from bots.cli.tables import grid_table
 from bots.errors import ApprovalRefused, ExitCode, KazagurumaError
@@ -53,8 +53,15 @@ def _loaded(flow: Path, project: Project, console: Console) -> LoadedFlow:
     return loaded
 
 
-def _default_out(project: Project, stem: str, suffix: str) -> Path:
-    return project.logs / "reports" / f"{stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.{suffix}"
+def _write_report(project: Project, format: ReportFormat, out: Path | None, stem: str, write_xlsx: Callable[[Path], Path],
+                  page: Callable[[], str]) -> Path:
+    """The workbook or the page of a report: to ``out``, else ``logs/reports/<stem>-<time>.<format>``."""
+    path = out or project.logs / "reports" / f"{stem}-{dt.datetime.now():%Y%m%d-%H%M%S}.{format.value}"
+    if format is ReportFormat.xlsx:
+        return write_xlsx(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page(), encoding="utf-8")
+    return path
 
 
 @app.command("list", help=tr("RPA 管理台帳: フローごとの所管課・担当・システム・承認・実行状況",
@@ -72,13 +79,10 @@ def list_flows(
     if format is ReportFormat.table:
         console.print(grid_table(register_grid(catalogue, compact=True), title, tone_column=6))
         return
-    if format is ReportFormat.xlsx:
-        path = write_register(catalogue, out or _default_out(project, tr("RPA管理台帳", "rpa-register"), "xlsx"))
-    else:
-        path = out or _default_out(project, tr("RPA管理台帳", "rpa-register"), "html")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(grid_page(title, catalogue.built_at.strftime("%Y-%m-%d %H:%M"), register_grid(catalogue),
-                                  tr("フローがありません", "no flows")), encoding="utf-8")
+    path = _write_report(project, format, out, tr("RPA管理台帳", "rpa-register"),
+                         lambda target: write_register(catalogue, target),
+                         lambda: grid_page(title, catalogue.built_at.strftime("%Y-%m-%d %H:%M"), register_grid(catalogue),
+                                           tr("フローがありません", "no flows")))
     console.print(tr("管理台帳を書きました: {p}", "register written: {p}", p=path))
 
 
@@ -190,18 +194,10 @@ def health_report(
     if format is ReportFormat.table:
         console.print(grid_table(grid, title))
     else:
-        path = out or _default_out(project, tr("フロー健全性", "flow-health"), format.value)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if format is ReportFormat.xlsx:
-            book = Workbook()
-            sheet = book.active
-            assert sheet is not None  # a new workbook always has its first sheet
-            sheet.title = tr("健全性", "health")
-            write_grid(sheet, grid)
-            book.save(path)
-        else:
-            path.write_text(grid_page(title, catalogue.built_at.strftime("%Y-%m-%d %H:%M"), grid,
-                                      tr("問題は見つかりませんでした", "nothing flagged")), encoding="utf-8")
+        path = _write_report(project, format, out, tr("フロー健全性", "flow-health"),
+                             lambda target: write_grid_workbook(target, tr("健全性", "health"), grid),
+                             lambda: grid_page(title, catalogue.built_at.strftime("%Y-%m-%d %H:%M"), grid,
+                                               tr("問題は見つかりませんでした", "nothing flagged")))
         console.print(tr("報告を書きました: {p}", "report written: {p}", p=path))
     flows = len(catalogue.entries)
     if findings:

@@ -16,11 +16,11 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
+from governance_support import HtmlTable
 
 from bots.audit.writer import LedgerWriter
 from bots.catalogue.build import build_catalogue
@@ -222,31 +222,6 @@ def kz() -> Callable[[Project], Kz]:
     return bind
 
 
-class _Table(HTMLParser):
-    """The header and body cells of the page's table."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.headers: list[str] = []
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tr" and self.headers:
-            self.rows.append([])
-        if tag in ("th", "td"):
-            self._cell = []
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("th", "td") and self._cell is not None:
-            (self.headers if tag == "th" else self.rows[-1]).append("".join(self._cell))
-            self._cell = None
-
-
 # --- the library -----------------------------------------------------------------------------------
 
 
@@ -321,7 +296,7 @@ def test_health_exits_1_and_writes_the_workbook_and_the_page(
     page = tmp_path / "健全性.html"
     done = run("flows", "health", "--format", "html", "--out", str(page))
     assert done.returncode == 1, done.stdout
-    parsed = _Table()
+    parsed = HtmlTable()
     parsed.feed(page.read_text(encoding="utf-8"))
     assert parsed.headers == ["対象", "項目", "内容と対処"]
     assert sorted((s, c) for s, c, _ in parsed.rows) == EXPECTED

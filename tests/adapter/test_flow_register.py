@@ -14,11 +14,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pytest
+from governance_support import HtmlTable
 
 from bots.api import open_trail
 from bots.errors import ApprovalRefused
@@ -84,31 +84,6 @@ def _register(kz: Kz, out: Path, *options: str) -> tuple[str, list[str], list[Ro
     rows = [dict(zip(headers, values, strict=True)) for values in sheet.iter_rows(min_row=4, values_only=True)]
     book.close()
     return str(title), headers, rows
-
-
-class _Table(HTMLParser):
-    """The header cells and the body rows of the page's one table."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.headers: list[str] = []
-        self.rows: list[list[str]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "tr" and self.headers:
-            self.rows.append([])
-        if tag in ("th", "td"):
-            self._cell = []
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("th", "td") and self._cell is not None:
-            (self.headers if tag == "th" else self.rows[-1]).append("".join(self._cell))
-            self._cell = None
 
 
 def _at(days: float, hour: int = 10) -> dt.datetime:
@@ -234,7 +209,7 @@ def test_html_register_has_the_same_rows(sample: Project, kz: Kz, tmp_path: Path
     assert done.returncode == 0, done.stdout
     text = page.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and '<html lang="ja">' in text and "<script" not in text
-    table = _Table()
+    table = HtmlTable()
     table.feed(text)
     assert table.headers == headers
     assert [r[0] for r in table.rows] == BOTS
