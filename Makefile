@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 STAMPS := .stamps
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# Debian packages: browser, Japanese fonts, OCR, virtual display, clipboard, Tk, PDF tools, PostgreSQL.
+# Debian packages: browser, Japanese fonts, OCR, virtual display, clipboard, Tk, PDF tools, PostgreSQL,
+# a system tray host for the tray launcher's tests (trayer) and the libraries of Qt's xcb platform.
 APT_PACKAGES := chromium fonts-noto-cjk tesseract-ocr tesseract-ocr-jpn xvfb xauth xdotool xclip \
-	python3-tk python3-venv poppler-utils postgresql
+	python3-tk python3-venv poppler-utils postgresql \
+	trayer libegl1 libgl1 libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 \
+	libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libfontconfig1 libdbus-1-3
 
 .PHONY: demo test bench soak install system-deps lint typecheck unit clean
 

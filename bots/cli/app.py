@@ -17,6 +17,7 @@ from bots.cli import (
     scheduler_cmd,
     selectors_cmd,
     steps_cmd,
+    tray_cmd,
     validate_cmd,
 )
 from bots.i18n import set_language, tr
@@ -45,6 +46,7 @@ app.add_typer(review_cmd.app, name="review", help=tr("OCR の要確認帳票: �
 app.add_typer(audit_cmd.app, name="audit", help=tr("監査: 実行の一覧・台帳の検査・報告書", "audit: runs, ledger verification, reports"))
 app.add_typer(flows_cmd.app, name="flows", help=tr("フローの台帳・承認・手順書・健全性", "flow catalogue: register, approval, procedures, health"))
 app.add_typer(schedule_cmd.app, name="schedule", help=tr("スケジュール: 検査・一覧・実行予定", "schedules: validate, list, next"))
+app.command("tray", help=tr("トレイのランチャー（職員がボットを起動・停止）", "the tray launcher (staff start and stop bots)"))(tray_cmd.tray)
 app.command("scheduler", help=tr("スケジューラ（常駐）を起動します", "run the scheduler daemon"))(scheduler_cmd.scheduler)
 
 
