@@ -17,19 +17,8 @@ from bots.catalogue.workbook import write_grid_workbook
 from bots.governance.gate import status_text
 from bots.governance.staff import Person
 from bots.i18n import listing, tr
+from bots.results.model import run_status_label
 from bots.spec.governance_types import data_class_label, zone_label
-
-_RUN_STATUS = {"completed": ("完了", "completed"), "failed": ("失敗", "failed"), "aborted": ("中止", "aborted"),
-               "stopped": ("停止", "stopped"), "interrupted": ("中断", "interrupted"), "running": ("実行中", "running"),
-               "invalid": ("無効", "invalid")}
-
-
-def run_status_text(status: str | None) -> str:
-    """A run's status as people read it."""
-    if status is None:
-        return "-"
-    ja, en = _RUN_STATUS.get(status, (status, status))
-    return tr(ja, en)
 
 
 def person_text(person: Person | None, reference: str | None) -> str:
@@ -64,7 +53,7 @@ def _row(entry: CatalogueEntry) -> tuple[str | int | dt.datetime | None, ...]:
             entry.version or "-", status_text(approval) if approval else "-",
             listing(approval.approvers) if approval and approval.approvers else "-",
             approval.approved_at if approval else None, due.isoformat() if due else "-",
-            entry.runs.last_run_at, run_status_text(entry.runs.last_status), entry.runs.runs_30d,
+            entry.runs.last_run_at, run_status_label(entry.runs.last_status), entry.runs.runs_30d,
             entry.runs.records_30d, entry.shown)
 
 

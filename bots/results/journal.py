@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bots.i18n import tr
+from bots.results.model import run_status_label
 
 
 class JournalState(StrEnum):
@@ -108,7 +109,7 @@ class InterruptedRun:
         when = self.started_at.astimezone().strftime("%Y-%m-%d %H:%M")
         return tr("中断された実行 {r}（{w} 開始, {u}@{h}, 状態 {s}, 完了 {d}/{t} 件, 処理途中 {p} 件）",
                   "interrupted run {r} (started {w}, {u}@{h}, status {s}, done {d}/{t}, mid-record {p})",
-                  r=self.run_id, w=when, u=self.os_user, h=self.host, s=self.status, d=self.settled,
+                  r=self.run_id, w=when, u=self.os_user, h=self.host, s=run_status_label(self.status), d=self.settled,
                   t=self.total if self.total is not None else "?", p=self.unsettled)
 
 

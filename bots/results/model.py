@@ -45,6 +45,29 @@ class RunStatus(StrEnum):
     INVALID = "invalid"  #: flow or input refused before anything was keyed
     INTERRUPTED = "interrupted"  #: the process died (crash, kill, power cut); a resume took over
 
+    def label(self) -> str:
+        """The status as staff read it, the same on the console, in the tray and in the 管理台帳."""
+        ja, en = _RUN_STATUS_WORDS[self]
+        return tr(ja, en)
+
+
+_RUN_STATUS_WORDS = {
+    RunStatus.COMPLETED: ("完了", "completed"), RunStatus.STOPPED: ("停止", "stopped"),
+    RunStatus.ABORTED: ("中断", "aborted"), RunStatus.INVALID: ("入力不正", "invalid input"),
+    RunStatus.RUNNING: ("実行中", "running"), RunStatus.INTERRUPTED: ("異常終了", "interrupted"),
+    RunStatus.FAILED: ("失敗", "failed"),
+}
+
+
+def run_status_label(status: str | None) -> str:
+    """A stored status text as staff read it (``-`` when there is none; unknown text as it is)."""
+    if status is None:
+        return "-"
+    try:
+        return RunStatus(status).label()
+    except ValueError:
+        return status
+
 
 @dataclass
 class StepResult:

@@ -239,6 +239,10 @@ class TrayApp(QObject):
     def request_quit(self, _checked: bool = False) -> None:
         """終了: at once when nothing runs; else ask, and either keep running or stop gracefully and wait."""
         running = self.active()
+        if running and all(session.closing for session in running):  # runs over, workers closing files
+            for session in running:
+                session.wait_closed()
+            running = self.active()
         if not running:
             self._quit_now()
             return

@@ -72,6 +72,11 @@ class RunProcess(QObject):
         self.process.start(program, arguments)
         self._send(request)
 
+    def wait(self, timeout_ms: int) -> None:
+        """Block until the worker has exited (at most ``timeout_ms``): used only when quitting."""
+        if self.process.state() != QProcess.ProcessState.NotRunning:
+            self.process.waitForFinished(timeout_ms)
+
     def stop(self) -> None:
         """Ask for the graceful stop: the worker finishes the record in hand, then stops."""
         if self.running:

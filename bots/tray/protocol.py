@@ -11,7 +11,7 @@ Worker → tray (stdout), each with ``"event"``:
 ``started``     run_id, flow_id, title, desktop (bool), hotkey (the abort hotkey, desktop bots)
 ``counted``     total (exact) or estimate (about how many)
 ``record``      index, location, key (masked): the record being keyed now
-``settled``     index, status (pass/fail/review/skip/not_run), counts {pass, fail, review}
+``settled``     index, status (PASS/FAIL/REVIEW/SKIP/NOT RUN), counts {PASS, FAIL, REVIEW}
 ``notice``      kind, message (drift, review workbook, unapproved version in development mode …)
 ``finished``    status, exit_code, run_id, folder, results_workbook, review_workbooks, counts, error,
                 resumable

@@ -55,6 +55,15 @@ class RunSession(QObject):
         """Whether the worker is still there (also while it finishes the record in hand after 停止)."""
         return self.process.running
 
+    @property
+    def closing(self) -> bool:
+        """The run is over (``finished`` came) and the worker is only closing its files."""
+        return self.running and self.window.state.finished is not None
+
+    def wait_closed(self, timeout_ms: int = 10_000) -> None:
+        """Let a finished worker close its files before the tray goes (Qt would kill it on exit)."""
+        self.process.wait(timeout_ms)
+
     def start(self) -> None:
         """Start the worker and show the progress window in its corner."""
         self.window.show()

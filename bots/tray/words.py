@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from bots.i18n import tr
+from bots.results.model import run_status_label
 
 
 def status_word(status: str | None) -> str:
-    """A run status (``completed``, ``stopped`` …) as one word: 完了 / 停止 / 中止 / 失敗 …"""
-    words = {
-        "completed": tr("完了", "completed"),
-        "stopped": tr("停止", "stopped"),
-        "aborted": tr("中止", "aborted"),
-        "failed": tr("失敗", "failed"),
-        "invalid": tr("失敗", "failed"),  # refused before anything was keyed: to staff it did not run
-        "interrupted": tr("中断", "interrupted"),
-        "running": tr("実行中", "running"),
-    }
-    return words.get(status or "", status or "?")
+    """A run status (``completed``, ``stopped`` …) as one word: 完了 / 停止 / 中断 / 失敗 …"""
+    if status == "invalid":  # refused before anything was keyed: to staff it did not run
+        return tr("失敗", "failed")
+    return run_status_label(status) if status else "?"
 
 
 def hotkey_label(combo: str) -> str:

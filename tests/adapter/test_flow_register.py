@@ -195,7 +195,7 @@ def test_last_run_and_the_30_day_counts_come_from_the_run_store(sample: Project,
     assert (nyuryoku["最終結果"], nyuryoku["30日の実行回数"], nyuryoku["30日の処理件数"]) == ("完了", 2, 7)
     ocr = rows["shinsei-ocr"]
     assert ocr["最終実行"] == two_days_ago.replace(tzinfo=None)
-    assert (ocr["最終結果"], ocr["30日の実行回数"], ocr["30日の処理件数"]) == ("中止", 2, 1)
+    assert (ocr["最終結果"], ocr["30日の実行回数"], ocr["30日の処理件数"]) == ("中断", 2, 1)
     desktop = rows["desktop-nyuryoku"]
     assert (desktop["最終実行"], desktop["最終結果"], desktop["30日の実行回数"]) == (None, "-", 0)
 

@@ -146,7 +146,7 @@ def test_recent_runs_newest_first_with_status_title_and_time() -> None:
     local = (base + dt.timedelta(hours=5)).astimezone()
     assert runs[1].label == f"停止 住民票の入力 {local:%m/%d %H:%M}"
     assert runs[2].label.startswith("完了 gone-bot ")  # a flow no longer on disk: its id
-    assert [r.label.split()[0] for r in runs] == ["実行中", "停止", "完了", "失敗", "中止"]
+    assert [r.label.split()[0] for r in runs] == ["実行中", "停止", "完了", "失敗", "中断"]
     i18n.set_language("en")
     assert [r.label.split()[0] for r in runs] == ["running", "stopped", "completed", "failed", "aborted"]
 
