@@ -11,20 +11,25 @@ instead of becoming a formula (citizen data must never execute in Excel).
 
 Statuses arrive as :class:`~bots.results.model.Status` and are put into words (成功 / succeeded)
 only here, when written, in the language of the run: nothing parses displayed text.
+
+The input's columns are headed as the input heads them (``First Name``, ``氏　名``): the reader
+matches headers with their whitespace removed (``FirstName``), which is how records are keyed,
+not how staff wrote them (:func:`header_labels` finds the header text again).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -70,8 +75,11 @@ class ResultsWorkbook:
         *,
         input_path: Path,
         text_columns: Iterable[str] = (),
+        labels: Mapping[str, str] | None = None,
     ) -> None:
-        """``text_columns`` are also written as text when a value is a number (e.g. a 受付番号 read as int)."""
+        """``text_columns`` are also written as text when a value is a number (e.g. a 受付番号 read as int);
+        ``labels`` heads an input column (values are looked up by its header) with other text:
+        the header as the input wrote it (see :func:`header_labels`)."""
         if _same_file(path, input_path):
             raise FlowError(
                 tr(
@@ -85,12 +93,13 @@ class ResultsWorkbook:
         self.input_headers = list(input_headers)
         self.output_names = list(output_names)
         self._text = set(text_columns) | set(self.output_names)
-        taken = set(self.input_headers)
+        shown = [(labels or {}).get(header, header) for header in self.input_headers]
+        taken = set(self.input_headers) | set(shown)
         self._status_col, self._error_col, self._time_col = (
             _unique(name, taken) for name in (status_column(), error_column(), time_column())
         )
         self._output_cols = [_unique(name, taken) for name in self.output_names]
-        self.columns = [*self.input_headers, self._status_col, *self._output_cols, self._error_col, self._time_col]
+        self.columns = [*shown, self._status_col, *self._output_cols, self._error_col, self._time_col]
         self.notes: list[str] = []
         self._wb = Workbook()
         self._ws = self._wb.active
@@ -211,6 +220,52 @@ class ResultsWorkbook:
             cell.font = Font(bold=True)
         ws.column_dimensions["A"].width = 14
         ws.column_dimensions["B"].width = min(max(_display_width(str(self.input_path)) + 2, 20), 80)
+
+
+#: How far down a header row is looked for (a header below row 1000 is refused by the flow model).
+_HEADER_ROWS = 1000
+
+
+def header_labels(input_file: Path | None, location: str | None, headers: Sequence[str]) -> dict[str, str]:
+    """The header text of the input as written, by the header the records are keyed by.
+
+    The reader keys records by headers with all whitespace removed (``First Name`` → ``FirstName``,
+    ``氏　名`` → ``氏名``), so that padded Japanese headers match the flow's columns; staff must
+    find their own headers in the results. ``location`` is a record's (``申請一覧!5``): it names the
+    sheet, and the header row is the last row above it whose cells, whitespace removed, are
+    ``headers``. Only headers whose text differs are returned; {} when the input is not an Excel
+    sheet or no longer has that header row (the results are then headed as the records are keyed)."""
+    if input_file is None or not location or "!" not in location or input_file.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    sheet, _, row_text = location.rpartition("!")
+    if not row_text.isdigit():
+        return {}
+    try:
+        book = load_workbook(input_file, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - moved, locked or damaged since it was read: keyed headers will do
+        return {}
+    try:
+        if sheet not in book.sheetnames:
+            return {}
+        rows = book[sheet].iter_rows(min_row=1, max_row=min(int(row_text) - 1, _HEADER_ROWS), values_only=True)
+        found = [row for row in rows if _keyed(row, len(headers)) == list(headers)]
+    except Exception:  # noqa: BLE001 - same as above: the labels are a courtesy, never a failure
+        return {}
+    finally:
+        book.close()
+    if not found:
+        return {}
+    written = [str(cell).strip() if cell is not None else "" for cell in found[-1][: len(headers)]]
+    return {header: label for header, label in zip(headers, written, strict=True) if label and label != header}
+
+
+def _keyed(row: Sequence[Any], width: int) -> list[str]:
+    """A row's cells as the reader keys headers: whitespace removed, an empty one named by its column."""
+    cells = [re.sub(r"\s+", "", "" if cell is None else str(cell)) for cell in row[:width]]
+    cells += [""] * (width - len(cells))
+    if any(cell for cell in row[width:] if cell is not None and str(cell).strip()):
+        return []  # more headers than the records have: another row
+    return [cell or f"{get_column_letter(i + 1)}列" for i, cell in enumerate(cells)]
 
 
 def _same_file(a: Path, b: Path) -> bool:

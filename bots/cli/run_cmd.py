@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bots.api import RunRequest, RunStatus, Trigger, open_trail, resume_request, run_flow
+from bots.api import RunRequest, RunResult, RunStatus, Status, Trigger, open_trail, resume_request, run_flow
 from bots.api.signals import graceful_stop
 from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError, Refused
 from bots.i18n import tr
@@ -38,7 +38,7 @@ def ask_on_terminal(console: Console) -> Decide:
     def decide(found: InterruptedRun) -> ResumeChoice:
         if not sys.stdin.isatty():
             return "refuse"
-        console.print(f"[yellow]{found.describe()}[/]")
+        console.print(f"[yellow]{escape(found.describe())}[/]")
         answer = typer.prompt(tr("続きから再開しますか？ [r]再開 / [f]最初から（処理済みの行も再入力） / [q]中止",
                                  "resume it? [r]esume / [f]resh (keys finished records again) / [q]uit"),
                               default="r").strip().lower()
@@ -52,7 +52,7 @@ def execute(request: RunRequest, console: Console, verbose: bool) -> None:
     project = Project.discover()
     stop = threading.Event()
     try:
-        with open_trail(project) as trail, graceful_stop(stop, lambda text: console.print(f"[yellow]{text}[/]")):
+        with open_trail(project) as trail, graceful_stop(stop, lambda text: console.print(f"[yellow]{escape(text)}[/]")):
             result = run_flow(request, trail=trail, listeners=lambda info: [ConsoleListener(console, verbose=verbose)],
                               stop=stop, ask=ask_on_terminal(console), project=project)
     except FlowError as exc:
@@ -75,13 +75,27 @@ def execute(request: RunRequest, console: Console, verbose: bool) -> None:
                          "[red]quit: the results workbook was not saved (each record's outcome is in the run store). "
                          "Continue later with runner.py resume[/]"))
         raise typer.Exit(ExitCode.ABORTED) from None
-    console.print(tr("実行記録: {f}", "run folder: {f}", f=result.folder))
+    console.print(tr("実行記録: {f}", "run folder: {f}", f=escape(str(result.folder))))
     if result.results_workbook is not None:
-        console.print(tr("結果ファイル: {p}", "results workbook: {p}", p=result.results_workbook))
-    if result.status in (RunStatus.STOPPED, RunStatus.ABORTED) and result.journal_id:
+        console.print(tr("結果ファイル: {p}", "results workbook: {p}", p=escape(str(result.results_workbook))))
+    if resumable(result):
         console.print(tr("続きから再開するには: python runner.py resume {r}", "to continue: python runner.py resume {r}",
                          r=result.run_id))
+    elif result.status in (RunStatus.STOPPED, RunStatus.ABORTED) and result.journal_id:
+        console.print(tr("処理を始めた行はありません。原因を取り除いてから、同じコマンドでもう一度実行してください",
+                         "no record was started: remove the cause, then run the same command again"))
     raise typer.Exit(int(result.exit_code))
+
+
+def resumable(result: RunResult) -> bool:
+    """Whether to tell staff to resume: the run stopped early with a journal *after it started*
+    keying (or it resumed a job that had). A run that ended before its first record — its setup
+    failed (a missing secret, a login refused) — has nothing to continue: it is run again once
+    the cause is fixed, and "resume" would only send staff the wrong way."""
+    if result.status not in (RunStatus.STOPPED, RunStatus.ABORTED) or not result.journal_id:
+        return False
+    return result.resumed_from is not None or any(
+        record.status is not Status.NOT_RUN or record.error_kind is not None for record in result.records)
 
 
 def run(

@@ -1,4 +1,5 @@
-"""``runner.py selectors check SYSTEM --url URL``: which elements resolve on a live screen;
+"""``runner.py selectors check SYSTEM --url URL``: which elements resolve on a live screen (the screens
+that page can be, by their ``url``/``title``: :mod:`bots.selectors.page_match`);
 ``runner.py selectors validate [FILES…]``: every selector map and form template checked offline;
 ``runner.py selectors propose SYSTEM [--days N] [--apply]``: a fix of the map from recorded drift."""
 
@@ -9,6 +10,7 @@ import difflib
 import hashlib
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from playwright.sync_api import Error as PlaywrightError
@@ -24,7 +26,7 @@ from bots.audit.entry import EventType
 from bots.audit.query import audit_root, events, ledger_folders
 from bots.errors import ExitCode
 from bots.flow.loader import LoadedFlow, load_flow
-from bots.i18n import tr
+from bots.i18n import listing, tr
 from bots.listeners.console import print_diagnostics
 from bots.platform.browser import launch_options
 from bots.project import Project
@@ -32,6 +34,7 @@ from bots.selectors.form_template import load_form_template
 from bots.selectors.loader import load_selector_map, selectors_path
 from bots.selectors.model import SelectorMap
 from bots.selectors.observation import Observation
+from bots.selectors.page_match import screens_for_page
 from bots.selectors.propose import Proposal, propose
 from bots.spec.project_config import load_project_config
 from bots.spec.validation import suggest
@@ -79,10 +82,6 @@ def check(
         Console(stderr=True).print(tr("[red]画面 {s} はセレクタ定義 {m} にありません。[/]", "[red]selector map {m} has no screen {s}.[/]",
                                       s=escape(screen), m=system) + escape(suggest(screen, selector_map.screens)))
         raise typer.Exit(ExitCode.INVALID)
-    screens = {screen: selector_map.screens[screen]} if screen else selector_map.screens
-    table = Table(title=f"{system} @ {url}")
-    for column in (tr("画面", "screen"), tr("要素", "element"), tr("結果", "result"), tr("候補", "candidate")):
-        table.add_column(column)
     missing = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_options(headless=not headed))
@@ -90,23 +89,50 @@ def check(
         try:
             page.goto(url, timeout=timeout * 1000, wait_until="domcontentloaded")
         except PlaywrightError as exc:
-            console.print(tr("[red]画面を開けません: {e}[/]", "[red]cannot open: {e}[/]", e=str(exc).splitlines()[0]))
+            console.print(tr("[red]画面を開けません: {e}[/]", "[red]cannot open: {e}[/]", e=escape(str(exc).splitlines()[0])))
             raise typer.Exit(ExitCode.ABORTED) from None
-        for screen_name, spec in screens.items():
+        names = [screen] if screen else screens_for_page(selector_map.screens, page.url, page.title())
+        if not names:
+            browser.close()
+            _no_screen_for(selector_map, system, page.url)
+        if not screen:
+            console.print(tr("画面の URL・タイトルから確認する画面: {s}（{u}）", "screens this page can be, by URL or title: "
+                             "{s} ({u})", s=escape(listing(names)),
+                             u=escape(page.url)))
+        table = Table(title=escape(f"{system} @ {page.url}"))
+        for column in (tr("画面", "screen"), tr("要素", "element"), tr("結果", "result"), tr("候補", "candidate")):
+            table.add_column(column)
+        for screen_name in names:
+            spec = selector_map.screens[screen_name]
             for element, candidates in spec.elements.items():
                 hit = next((i for i, c in enumerate(candidates) if build_locator(page, c).count() > 0), None)
                 if hit is None and element in spec.optional:
-                    table.add_row(screen_name, element, tr("[dim]表示なし（条件付き）[/]", "[dim]not shown (optional)[/]"), "-")
+                    table.add_row(escape(screen_name), escape(element),
+                                  tr("[dim]表示なし（条件付き）[/]", "[dim]not shown (optional)[/]"), "-")
                 elif hit is None:
                     missing += 1
-                    table.add_row(screen_name, element, tr("[red]見つからない[/]", "[red]missing[/]"), "-")
+                    table.add_row(escape(screen_name), escape(element), tr("[red]見つからない[/]", "[red]missing[/]"), "-")
                 else:
                     mark = tr("[green]OK[/]", "[green]OK[/]") if hit == 0 else tr("[yellow]ずれ[/]", "[yellow]drift[/]")
                     # escape: a role candidate reads "role=button[name='ログイン']", which is not markup
-                    table.add_row(screen_name, element, mark, escape(f"{hit + 1}: {candidates[hit].describe()}"))
+                    table.add_row(escape(screen_name), escape(element), mark,
+                                  escape(f"{hit + 1}: {candidates[hit].describe()}"))
         browser.close()
     console.print(table)
     raise typer.Exit(ExitCode.OK if missing == 0 else ExitCode.RECORDS_FAILED)
+
+
+def _no_screen_for(selector_map: SelectorMap, system: str, page_url: str) -> NoReturn:
+    """No screen of the map can be this page: say which URLs and titles the screens declare, and exit."""
+    errors = Console(stderr=True, soft_wrap=True)
+    errors.print(tr("[red]この画面（{u}）に当たる画面がセレクタ定義 {m} にありません。画面の url・title を見直すか、"
+                    "--screen で確かめる画面を指定してください。[/]",
+                    "[red]no screen of selector map {m} matches this page ({u}): check the screens' url and title, "
+                    "or name the screen to check with --screen.[/]", u=escape(page_url), m=escape(system)))
+    for name, spec in selector_map.screens.items():
+        declared = ", ".join(f"{key}: {value}" for key, value in (("url", spec.url), ("title", spec.title)) if value)
+        errors.print(escape(f"  {name}: {declared or '-'}"))
+    raise typer.Exit(ExitCode.INVALID)
 
 
 # --- propose ------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from bots.project import Project
 from bots.records.model import SourceRecord
 from bots.results.listener import ListenerSet, RunInfo
 from bots.results.model import RunResult, RunStatus
+from bots.secrets import missing_secret_message
 
 if TYPE_CHECKING:
     from bots.adapters.browser import BrowserSession
@@ -87,8 +88,7 @@ class RunContext:
         try:
             return self.secrets[name]
         except KeyError:
-            raise InputRecordError(tr("秘密情報 {n} がありません（環境変数 {n} を設定してください）",
-                                      "secret {n} is not set (set the environment variable {n})", n=name)) from None
+            raise InputRecordError(missing_secret_message(name)) from None
 
     def run_namespace(self) -> dict[str, Any]:
         """What expressions see as ``run``: this run's identity, fixed when it started."""

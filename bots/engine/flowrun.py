@@ -254,6 +254,8 @@ class FlowRun:
     def _carry(self, record: SourceRecord, key: str, prior: JournalEntry) -> None:
         """A record an earlier run of this job settled: reported again, never keyed again."""
         result = self._new_result(record, key)
+        if prior.updated_at is not None:  # when the earlier run settled it, not when this one resumed
+            result.started = prior.updated_at.astimezone()
         self.run.listeners.record_started(result)
         result.status = CARRIED_STATUS[prior.state]
         result.outputs, result.error, result.error_kind = dict(prior.outputs), prior.error, prior.error_kind

@@ -28,6 +28,7 @@ from bots.flow.limits import ExpressionLimit
 from bots.flow.sandbox import BoundedEnvironment, budget
 from bots.i18n import tr
 from bots.records.wareki import to_wareki
+from bots.secrets import MissingSecret
 
 ROOTS = ("record", "inputs", "vars", "env", "secrets", "run")
 _SINGLE = re.compile(r"^\s*\{\{(?P<expr>.*)\}\}\s*$", re.DOTALL)
@@ -181,6 +182,8 @@ def _failure(exc: BaseException, text: str) -> ExpressionError:
     x = _shown(text)
     if isinstance(exc, ExpressionError):
         return exc if exc.expr else type(exc)(f"{exc.message}（{x}）", text)
+    if isinstance(exc, MissingSecret):  # its name and how to set it, not "式を評価できません"
+        return ExpressionError(exc.message, text)
     if isinstance(exc, ExpressionLimit):
         return ExpressionError(tr("式が上限を超えました: {x}: {e}", "expression over its limit: {x}: {e}",
                                   x=x, e=exc.message), text)

@@ -1,4 +1,8 @@
-"""The console view of a run: a progress bar (done/total, failures) and a closing summary."""
+"""The console view of a run: a progress bar (done/total, failures) and a closing summary.
+
+Everything printed here goes through Rich markup, so every text that comes from a flow, an input,
+a page or an error (a title, a record key, an XPath like ``//input[@id='x']`` in an error) is
+escaped: Rich would take ``[@id='x']`` for a style tag and drop it."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from rich.table import Table
 
 from bots.i18n import tr
 from bots.results.listener import RunInfo, RunListener
-from bots.results.model import RecordResult, RunResult, RunStatus, Status
+from bots.results.model import RecordResult, RunResult, Status
 from bots.spec.diagnostics import Diagnostic, Severity, read_source
 
 
@@ -41,7 +45,7 @@ class ConsoleListener(RunListener):
         flow = info.flow
         mode = tr("（リハーサル: 登録はしません）", " (dry run: nothing is submitted)") if info.dry_run else ""
         self.console.print(tr("[bold]{t}[/] v{v}  実行ID {r}{m}", "[bold]{t}[/] v{v}  run {r}{m}",
-                              t=flow.title, v=flow.version, r=run.run_id, m=mode))
+                              t=escape(flow.title), v=escape(flow.version), r=escape(run.run_id), m=mode))
         self.progress.start()
         self.task = self.progress.add_task(tr("処理中", "running"), total=None, failed=0)
 
@@ -51,11 +55,12 @@ class ConsoleListener(RunListener):
 
     def record_finished(self, record: RecordResult) -> None:
         """Print a failed record (every record when verbose or rehearsing) and advance."""
+        where = f"{escape(record.location)} {escape(record.key)}"
         if record.status in (Status.FAIL, Status.REVIEW):
             self.failed += 1
-            self.progress.console.print(f"  [red]{record.status.label()}[/] {record.location} {record.key}: {record.error}")
+            self.progress.console.print(f"  [red]{record.status.label()}[/] {where}: {escape(record.error or '')}")
         elif self.each_record:
-            self.progress.console.print(f"  [green]{record.status.label()}[/] {record.location} {record.key}")
+            self.progress.console.print(f"  [green]{record.status.label()}[/] {where}")
         self.progress.update(self.task, advance=1, failed=self.failed)
 
     def notice(self, kind: str, message: str, data: dict[str, Any]) -> None:
@@ -71,20 +76,15 @@ class ConsoleListener(RunListener):
         """Stop the progress bar and print the outcome with the count of each status."""
         self.progress.stop()
         table = Table(show_header=False, box=None)
-        status_text = {
-            RunStatus.COMPLETED: tr("完了", "completed"), RunStatus.STOPPED: tr("停止", "stopped"),
-            RunStatus.ABORTED: tr("中断", "aborted"), RunStatus.INVALID: tr("入力不正", "invalid input"),
-            RunStatus.RUNNING: tr("実行中", "running"), RunStatus.INTERRUPTED: tr("異常終了", "interrupted"),
-            RunStatus.FAILED: tr("失敗", "failed"),
-        }[run.status]
+        status_text = run.status.label()
         table.add_row(tr("状態", "status"), status_text)
         for status in (Status.PASS, Status.FAIL, Status.REVIEW, Status.NOT_RUN):
             table.add_row(status.label(), str(run.count(status)))
         if run.unread_after is not None:
             table.add_row(tr("未読込", "unread"), tr("{l} より後の行（再開で続きから）", "rows after {l} (a resume continues)",
-                                                  l=run.unread_after))
+                                                  l=escape(run.unread_after)))
         if run.error:
-            table.add_row(tr("理由", "reason"), run.error)
+            table.add_row(tr("理由", "reason"), escape(run.error))  # table cells are markup too
         self.console.print(table)
 
 

@@ -2,6 +2,12 @@
 
 Run id, flow id and record key are bound to each log record as fields, never formatted into
 message strings, so the log can be filtered and joined without parsing text.
+
+Every line is handed to the operating system as it is written (flushed, not fsynced): a process
+killed outright (``kill -9``, a crash) keeps every line up to its last step, so the record it
+died on can be followed step by step. A buffer flushed only at record ends lost exactly those
+lines. (A power cut may still lose what the OS had not written yet; the journal is what a resume
+relies on, and it is durable.)
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ class JsonLinesSink:
         self._file: TextIO = path.open("a", encoding="utf-8")
 
     def __call__(self, message: Any) -> None:
-        """Write one log record as a JSON line; warnings and record/run ends are flushed at once."""
+        """Write one log record as a JSON line and flush it (see the module docstring)."""
         record = message.record
         entry: dict[str, Any] = {
             "ts": record["time"].isoformat(timespec="milliseconds"),
@@ -43,8 +49,7 @@ class JsonLinesSink:
         entry.update(record["extra"])
         entry = self.masker.mapping(entry)  # a second line of defence: the listener set masks first
         self._file.write(json.dumps(entry, ensure_ascii=False, default=_default) + "\n")
-        if record["level"].no >= 30 or entry.get("event") in {"record_finished", "run_finished"}:
-            self._file.flush()
+        self._file.flush()
 
     def accepts(self, record: Any) -> bool:
         """The loguru filter: only this run's records, since several runs may log at once."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bots.adapters.excel_results import ResultsWorkbook
+from bots.adapters.excel_results import ResultsWorkbook, header_labels
 from bots.i18n import tr
 from bots.results.folder import results_path
 from bots.results.listener import RunInfo, RunListener
@@ -35,8 +35,11 @@ class ResultsWorkbookListener(RunListener):
         if run.status is RunStatus.INVALID and not run.records:
             return  # refused before reading a row: a workbook of nothing would only confuse
         path = results_path(self.info.folder, self.info.input_file, self.info.flow.id)
+        # Headed as the input heads its columns ("First Name"), not as records are keyed ("FirstName").
+        labels = header_labels(self.info.input_file, run.records[0].location if run.records else None,
+                               self.info.input_headers)
         book = ResultsWorkbook(path, self.info.input_headers, list(self.info.flow.outputs),
-                               input_path=self.info.input_file or path.with_suffix(".input"))
+                               input_path=self.info.input_file or path.with_suffix(".input"), labels=labels)
         for record in run.records:
             book.add(record.raw, record.status, record.outputs, record.error,
                      record.started if record.status is not Status.NOT_RUN else None)

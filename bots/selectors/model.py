@@ -18,7 +18,7 @@ from bots.selectors.desktop_model import (
     check_image_file,
     map_kind,
 )
-from bots.selectors.syntax import css_problem, xpath_problem
+from bots.selectors.syntax import css_problem, template_problem, xpath_problem
 from bots.spec.governance_types import Zone
 from bots.spec.types import FrozenModel
 
@@ -53,11 +53,20 @@ class Candidate(FrozenModel):
             raise ValueError(tr("空の値は書けません", "must not be empty"))
         return value
 
+    @field_validator("role", "name", "label", "text", "placeholder")
+    @classmethod
+    def _not_a_template(cls, value: str | None) -> str | None:
+        # Never rendered: "{{ record.x }}" would be looked for as written (bots.selectors.syntax).
+        problem = None if value is None else template_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("css")
     @classmethod
     def _css_parses(cls, value: str | None) -> str | None:
         # Refused here, not after a step's whole timeout in the middle of a run.
-        problem = None if value is None else css_problem(value)
+        problem = None if value is None else template_problem(value) or css_problem(value)
         if problem:
             raise ValueError(problem)
         return value
@@ -65,7 +74,7 @@ class Candidate(FrozenModel):
     @field_validator("xpath")
     @classmethod
     def _xpath_parses(cls, value: str | None) -> str | None:
-        problem = None if value is None else xpath_problem(value)
+        problem = None if value is None else template_problem(value) or xpath_problem(value)
         if problem:
             raise ValueError(problem)
         return value

@@ -8,6 +8,11 @@ Playwright's own grammar (its pseudo-classes ``:has-text()``, ``:text()``, ``:vi
 ``:nth-match()``, ``:left-of()``… take nested selectors), with cssselect's tokenizer and attribute
 parser; the An+B of ``:nth-child()`` is checked too. XPath is XPath 1.0, as browsers evaluate it
 (elementpath's parser): an undeclared namespace prefix is an error there as well.
+
+No candidate holds an expression (``{{ record.氏名 }}``): candidates are never rendered, so
+``//label[text()='{{ record.胴体 }}']`` would be searched for as written and fail at run time as
+an element not found (or, in CSS, as a bad selector). :func:`template_problem` refuses it where it
+is written, and points to what works: a parametrised element of the selector map.
 """
 
 from __future__ import annotations
@@ -59,6 +64,20 @@ class _Bad(Exception):
     def __init__(self, at: int) -> None:
         super().__init__(at)
         self.at = at
+
+
+_TEMPLATE = re.compile(r"\{\{|\{%")
+
+
+def template_problem(text: str) -> str | None:
+    """Why a candidate holding ``{{ … }}`` or ``{% … %}`` is refused (see the module docstring), or None."""
+    if not _TEMPLATE.search(text):
+        return None
+    return tr("候補には式（{e}）を書けません。候補は展開されず、書いたとおりの文字で探されます。値によって変わる要素は、"
+              "セレクタ定義の要素に値を渡して指定してください（例: {p}）",
+              "a candidate cannot hold an expression ({e}): candidates are never rendered, so it would be "
+              "searched for as written. For an element that depends on a value, pass the value to an element "
+              "of the selector map (e.g. {p})", e="{{ … }}", p="注文.胴体[{{ record.胴体 }}]")
 
 
 def css_problem(selector: str) -> str | None:
