@@ -11,9 +11,8 @@ from bots.cli.app import add_command, main
 from bots.i18n import tr
 
 if importlib.util.find_spec("kazaguruma_demo") is not None:
-    from kazaguruma_demo.cli import demo
-
-    add_command("demo", tr("デモ基幹システムを起動します", "start the demo core system"), demo)
+    # By name: the demo's web server (Flask) is imported only when ``runner.py demo`` runs.
+    add_command("demo", tr("デモ基幹システムを起動します", "start the demo core system"), "kazaguruma_demo.cli:demo")
 
 if __name__ == "__main__":
     main()

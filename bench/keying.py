@@ -4,8 +4,11 @@ and the same flow without its per-record journal (the journal's cost).
 All key the same N records into the same demo core system, in this one process run, with
 the same locators (the selector map's first candidates) and the same browser flags. The flow
 runs with everything production has on: journal, run store, audit ledger, run log, results workbook.
+Start-up is measured the same way for both, as whole processes, in interleaved pairs: from the
+process start to the first fill of the first record (after the login), ``runner.py run`` against
+a hand-written Playwright script (``raw_cold_start_s``); and ``runner.py --help`` alone (``help_s``).
 Prints a table and, as its last line, JSON: {"records", "flow_rps", "flow_no_journal_rps",
-"journal_ratio", "raw_rps", "ratio", "cold_start_s"}.
+"journal_ratio", "raw_rps", "ratio", "cold_start_s", "raw_cold_start_s", "cold_ratio", "help_s"}.
 
     python bench/keying.py --records 200
 """
@@ -15,10 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,16 +132,53 @@ def cold_start(xlsx: Path, url: str) -> float:
         for line in log.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
             if entry.get("event") == "step_finished" and entry.get("action") == "browser.fill" and entry.get("record"):
-                from datetime import datetime
-
                 finished = datetime.fromisoformat(entry["ts"]).timestamp()
                 return finished - t0 - entry["elapsed_ms"] / 1000
     return float("nan")
 
 
+#: The hand-written script of :func:`raw_cold_start`: what a person would write to key one record,
+#: run as its own process; prints the wall clock just before the first record's first fill.
+RAW_SCRIPT = """
+import sys, time
+from playwright.sync_api import sync_playwright
+sys.path.insert(0, sys.argv[3])
+from bots.platform.browser import launch_options
+url, password = sys.argv[1], sys.argv[2]
+with sync_playwright() as pw:
+    browser = pw.chromium.launch(**launch_options(headless=True))
+    page = browser.new_page(locale="ja-JP")
+    page.goto(f"{url}/login")
+    page.get_by_label("ユーザーID").fill("kazaguruma")
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="ログイン").click()
+    page.get_by_role("link", name="申請入力").wait_for()
+    page.goto(f"{url}/entry", wait_until="domcontentloaded")
+    print(time.time(), flush=True)
+    page.get_by_label("氏名").fill("風間 太郎")
+    browser.close()
+"""
+
+
+def raw_cold_start(url: str) -> float:
+    """Process start of the hand-written script → its first fill (same browser flags, same login)."""
+    t0 = time.time()
+    done = subprocess.run([sys.executable, "-c", RAW_SCRIPT, url, PASSWORD, str(ROOT)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.split()[0]) - t0
+
+
+def help_time() -> float:
+    """Wall time of one ``runner.py --help`` process."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "runner.py"), "--help"], cwd=ROOT, capture_output=True, check=True)
+    return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=200)
+    parser.add_argument("--cold-runs", type=int, default=5, help="start-up pairs (and --help runs) for the medians")
     args = parser.parse_args()
     logger.remove()
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,7 +203,13 @@ def main() -> None:
                 assert ok == len(records), f"flow without journal keyed {ok}/{len(records)}"
                 results["no_journal"].append(len(records) / elapsed)
             stored = len(read_all(Path(tmp) / "store.sqlite3"))
-            cold = cold_start(one, server.url)
+            colds: list[float] = []
+            raw_colds: list[float] = []
+            for _ in range(args.cold_runs):  # interleaved pairs: a busy machine slows both alike
+                colds.append(cold_start(one, server.url))
+                raw_colds.append(raw_cold_start(server.url))
+        helps = [help_time() for _ in range(args.cold_runs)]
+    cold, raw_cold, help_s = statistics.median(colds), statistics.median(raw_colds), statistics.median(helps)
     flow_rps, bare_rps, raw_rps = max(results["flow"]), max(results["no_journal"]), max(results["raw"])
     print(f"{'':24}{'flow (journal)':>16}{'flow (no journal)':>19}{'raw Playwright':>16}")
     print(f"{'records/s (best of 2)':24}{flow_rps:16.2f}{bare_rps:19.2f}{raw_rps:16.2f}")
@@ -169,10 +217,15 @@ def main() -> None:
           f"{', '.join(f'{v:.2f}' for v in results['no_journal']):>19}"
           f"{', '.join(f'{v:.2f}' for v in results['raw']):>16}")
     print(f"stored in demo system: {stored} (expected {6 * len(records)})")
-    print(f"cold start runner.py run → first fill: {cold:.2f} s")
+    print(f"cold start → first fill (median of {args.cold_runs}): runner.py run {cold:.2f} s, "
+          f"hand-written script {raw_cold:.2f} s, ratio {cold / raw_cold:.2f}")
+    print(f"  runs: {', '.join(f'{v:.2f}' for v in colds)} / {', '.join(f'{v:.2f}' for v in raw_colds)}")
+    print(f"runner.py --help (median of {args.cold_runs}): {help_s:.2f} s")
     print(json.dumps({"records": len(records), "flow_rps": round(flow_rps, 3), "flow_no_journal_rps": round(bare_rps, 3),
                       "journal_ratio": round(flow_rps / bare_rps, 3), "raw_rps": round(raw_rps, 3),
-                      "ratio": round(flow_rps / raw_rps, 3), "cold_start_s": round(cold, 2)}))
+                      "ratio": round(flow_rps / raw_rps, 3), "cold_start_s": round(cold, 2),
+                      "raw_cold_start_s": round(raw_cold, 2), "cold_ratio": round(cold / raw_cold, 3),
+                      "help_s": round(help_s, 2)}))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from bots.adapters.excel_reader import read_records
 from bots.engine.context import StepContext
 from bots.errors import InputFileError, InputRecordError
 from bots.i18n import tr
@@ -47,6 +46,9 @@ def read_rows(ctx: StepContext, p: ReadRowsParams) -> None:
 
     ``- excel.read_rows: {file: "{{ inputs.master }}", sheet: 町名一覧, into: 町名, columns: {郵便番号: zip}}``
     """
+    # lazy: openpyxl (and numpy under it) loads only for a run that reads a workbook, not for validate.
+    from bots.adapters.excel_reader import read_records
+
     try:
         reader = read_records(Path(str(p.file)), sheet=p.sheet, header_row=p.header_row, columns=p.columns)
         rows: list[dict[str, Any]] = []

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bots.api import flow_files
-from bots.api import validate as validate_flow
+from bots.api.validation import flow_files
+from bots.api.validation import validate as validate_flow
 from bots.errors import ExitCode
 from bots.i18n import tr
 from bots.listeners.console import print_diagnostics

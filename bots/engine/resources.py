@@ -1,17 +1,21 @@
-"""Adapters a run owns (browsers, desktop sessions), opened lazily, closed once at run end."""
+"""Adapters a run owns (browsers, desktop sessions), opened lazily, closed once at run end.
+
+Playwright is imported on the first browser step, not with the engine: a run of an Excel-only or
+desktop flow never loads it, nor does ``validate``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bots.adapters.browser import BrowserSession
-from bots.adapters.browser_pool import BrowserPool
 from bots.errors import StepError
 from bots.flow.expressions import render
 from bots.i18n import tr
 from bots.selectors.loader import selectors_path
 
 if TYPE_CHECKING:
+    from bots.adapters.browser import BrowserSession
+    from bots.adapters.browser_pool import BrowserPool
     from bots.adapters.desktop import DesktopSession
     from bots.engine.context import RunContext
     from bots.flow.loader import LoadedFlow
@@ -38,6 +42,9 @@ class Resources:
     def browsers(self) -> BrowserPool:
         """The browser pool, created on first use (a run without web steps never has one)."""
         if self._browsers is None:
+            # lazy: Playwright loads with the first browser step of a run.
+            from bots.adapters.browser_pool import BrowserPool
+
             self._browsers = BrowserPool(headless=self.headless, notify=self._notify)
         return self._browsers
 

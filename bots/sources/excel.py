@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bots.adapters.excel_reader import read_records
 from bots.errors import InputFileError
 from bots.flow import expressions
 from bots.flow.model import ExcelRecords
@@ -20,6 +19,9 @@ def open_excel(spec: ExcelRecords, namespace: dict[str, Any], selectors_root: Pa
     if rendered is None or str(rendered).strip() == "":
         raise InputFileError(tr("入力ファイルが指定されていません", "no input file given"))
     path = Path(str(rendered))
+    # lazy: openpyxl (and numpy under it) loads when a run opens its input, not for validate.
+    from bots.adapters.excel_reader import read_records
+
     reader = read_records(path, sheet=spec.sheet, header_row=spec.header_row, columns=spec.columns)
     # Streamed: no count up front (a full pass over a long list would hold up the first record).
     return OpenedSource(path, list(reader.headers), None, iter(reader), estimate=reader.estimate,
