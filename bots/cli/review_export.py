@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from bots.engine.inputs import resolve_inputs
 from bots.errors import InputFileError
 from bots.flow.model import ExcelRecords
 from bots.i18n import tr
-from bots.ocr.review import DONE_COLUMN, FILE_COLUMN, LIST_SHEET, REASONS_COLUMN, SHEET
+from bots.ocr.review import DONE_COLUMN, FILE_COLUMN, LIST_SHEET, REASONS_COLUMN, SHEET, save_atomically
 from bots.project import Project
 from bots.records import openpyxl_errors
 from bots.records.digest import file_sha256
@@ -129,7 +128,7 @@ def _write(path: Path, file_name: str, headers: Sequence[str], labels: Sequence[
     for key, value in info.items():
         about.append([key, value])
     about.column_dimensions["A"].width, about.column_dimensions["B"].width = 14, 60
-    _save(book, path)
+    save_atomically(book, path)
 
 
 def _cell(value: Any) -> Any:
@@ -139,19 +138,6 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
-
-
-def _save(book: Workbook, path: Path) -> None:
-    """Atomic, like every workbook Kazaguruma writes: the previous file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def exported_from(path: Path) -> dict[str, str] | None:
@@ -178,4 +164,4 @@ def fit_to_flow(path: Path, records: ExcelRecords) -> None:
         sheet.title = records.sheet
     if records.header_row > 1:
         sheet.insert_rows(1, records.header_row - 1)
-    _save(book, path)
+    save_atomically(book, path)

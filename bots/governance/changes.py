@@ -12,37 +12,20 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from bots.governance.phrase_values import Wording, candidate_text
+from bots.governance.change import Change, shown
+from bots.governance.phrase_values import Wording
 from bots.governance.phrasing import SECTIONS, StepLine, section_steps, section_title, step_lines
-from bots.i18n import listing, tr
+from bots.governance.selector_changes import selector_changes
+from bots.i18n import tr
 
 if TYPE_CHECKING:
     from bots.flow.loader import LoadedFlow
     from bots.flow.model import InputSpec
     from bots.records.model import ColumnSpec
-    from bots.selectors.model import Candidate, ErrorIndicator, Screen, SelectorMap
-
-ChangeKind = Literal["added", "removed", "changed"]
-Area = Literal["metadata", "steps", "selectors", "form"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference, as a sentence: ``text`` says what, ``where`` where (block and position,
-    selector element, or the metadata field)."""
-
-    kind: ChangeKind
-    where: str
-    text: str
-    area: Area = "steps"
-
-    def __str__(self) -> str:
-        return self.text
-
+    from bots.selectors.model import SelectorMap
 
 # ---- the whole flow --------------------------------------------------------------------------
 
@@ -73,8 +56,8 @@ def metadata_changes(old: LoadedFlow, new: LoadedFlow, *, prefix: str = "") -> l
     def compare(field: str, label: str, before: Any, after: Any) -> None:
         if before != after:
             found.append(Change("changed", prefix + field, tr("{l}を変更: {a} → {b}", "{l} changed: {a} → {b}",
-                                                              l=prefix_label(prefix) + label, a=_shown(before),
-                                                              b=_shown(after)), "metadata"))
+                                                              l=prefix_label(prefix) + label, a=shown(before),
+                                                              b=shown(after)), "metadata"))
 
     compare("title", tr("名前", "title"), a.title, b.title)
     compare("version", tr("版", "version"), a.version, b.version)
@@ -123,11 +106,11 @@ def _records_changes(before: Any, after: Any, prefix: str) -> list[Change]:
         if plain_a.get(key) != plain_b.get(key):
             found.append(Change("changed", f"{prefix}records.{key}", tr(
                 "{p}レコードの {k} を変更: {a} → {b}", "{p}records {k} changed: {a} → {b}", p=label, k=key,
-                a=_shown(plain_a.get(key)), b=_shown(plain_b.get(key))), "metadata"))
+                a=shown(plain_a.get(key)), b=shown(plain_b.get(key))), "metadata"))
     if list(before.key) != list(after.key):
         found.append(Change("changed", prefix + "records.key", tr(
             "{p}レコードのキー（同じ行と見なす列）を変更: {a} → {b}", "{p}record key changed: {a} → {b}", p=label,
-            a=_shown(list(before.key)), b=_shown(list(after.key))), "metadata"))
+            a=shown(list(before.key)), b=shown(list(after.key))), "metadata"))
     found.extend(_mapping_changes(prefix + "records.columns", label + tr("列", "column"),
                                   {k: column_text(v) for k, v in before.columns.items()},
                                   {k: column_text(v) for k, v in after.columns.items()}))
@@ -150,11 +133,11 @@ def input_text(spec: InputSpec) -> str:
     """An input's declaration in words: 「型 path・既定 flows/data/…・必須」."""
     parts = [tr("型 {t}", "type {t}", t=spec.type)]
     if spec.default not in (None, ""):
-        parts.append(tr("既定 {d}", "default {d}", d=_shown(spec.default)))
+        parts.append(tr("既定 {d}", "default {d}", d=shown(spec.default)))
     if spec.required:
         parts.append(tr("必須", "required"))
     if spec.description:
-        parts.append(tr("説明「{d}」", "description “{d}”", d=_shown(spec.description)))
+        parts.append(tr("説明「{d}」", "description “{d}”", d=shown(spec.description)))
     return tr("・", ", ").join(parts)
 
 
@@ -166,8 +149,8 @@ def _source(records: Any) -> str:
 
 def _settings_changes(before: dict[str, Any], after: dict[str, Any], prefix: str) -> list[Change]:
     return [Change("changed", f"{prefix}settings.{key}", tr("{p}設定 {k} を変更: {a} → {b}", "{p}setting {k} changed: {a} → {b}",
-                                                           p=prefix_label(prefix), k=key, a=_shown(before.get(key)),
-                                                           b=_shown(after.get(key))), "metadata")
+                                                           p=prefix_label(prefix), k=key, a=shown(before.get(key)),
+                                                           b=shown(after.get(key))), "metadata")
             for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
 
 
@@ -180,27 +163,12 @@ def _mapping_changes(where: str, label: str, before: dict[str, Any], after: dict
                                 "metadata"))
         elif name not in before:
             found.append(Change("added", f"{where}.{name}", tr("{l}『{n}』を追加（{s}）", "{l} added: {n} ({s})", l=label,
-                                                               n=name, s=_shown(after[name])), "metadata"))
+                                                               n=name, s=shown(after[name])), "metadata"))
         elif before[name] != after[name]:
             found.append(Change("changed", f"{where}.{name}", tr("{l}『{n}』を変更: {a} → {b}", "{l} {n} changed: {a} → {b}",
-                                                                 l=label, n=name, a=_shown(before[name]),
-                                                                 b=_shown(after[name])), "metadata"))
+                                                                 l=label, n=name, a=shown(before[name]),
+                                                                 b=shown(after[name])), "metadata"))
     return found
-
-
-def _shown(value: Any) -> str:
-    """A metadata value in one line: （なし） for nothing, lists joined, mappings as key=value."""
-    if value is None or value == [] or value == {} or value == "":
-        return tr("（なし）", "(none)")
-    if isinstance(value, list):
-        return listing(_shown(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items())
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return " ".join(str(value).split())
 
 
 # ---- steps -----------------------------------------------------------------------------------
@@ -305,110 +273,6 @@ def _selector_maps(loaded: LoadedFlow) -> dict[str, SelectorMap]:
     return maps
 
 
-def selector_changes(old_map: SelectorMap, new_map: SelectorMap) -> list[Change]:
-    """Screens, elements and candidates added, removed or changed between two versions of a map."""
-    system = new_map.system
-    found: list[Change] = []
-    for key, label in (("title", tr("名前", "title")), ("zone", tr("ネットワーク", "zone")), ("kind", tr("種類", "kind")),
-                       ("recorded", tr("画像を記録した画面", "recording screen"))):
-        a, b = getattr(old_map, key), getattr(new_map, key)
-        if a != b:
-            found.append(Change("changed", system, tr("セレクタ定義 {s} の{l}を変更: {a} → {b}", "selector map {s}: {l} changed: "
-                                                      "{a} → {b}", s=system, l=label, a=_model_text(a),
-                                                      b=_model_text(b)), "selectors"))
-    found.extend(_indicator_changes(system, old_map.error_indicators, new_map.error_indicators))
-    for screen in list(old_map.screens) + [s for s in new_map.screens if s not in old_map.screens]:
-        if screen not in new_map.screens:
-            found.append(Change("removed", f"{system} {screen}", tr("画面 {s} を削除（{x}）: 要素 {e}", "screen {s} removed "
-                                                                    "({x}): elements {e}", s=screen, x=system,
-                                                                    e=", ".join(old_map.screens[screen].elements)),
-                                "selectors"))
-        elif screen not in old_map.screens:
-            found.append(Change("added", f"{system} {screen}", tr("画面 {s} を追加（{x}）: 要素 {e}", "screen {s} added ({x}): "
-                                                                  "elements {e}", s=screen, x=system,
-                                                                  e=", ".join(new_map.screens[screen].elements)),
-                                "selectors"))
-        else:
-            found.extend(_screen_changes(system, screen, old_map.screens[screen], new_map.screens[screen]))
-    return found
-
-
-def _screen_changes(system: str, name: str, old: Screen, new: Screen) -> list[Change]:
-    found: list[Change] = []
-    where = f"{system} {name}"
-    for key in ("url", "title", "window", "optional", "sensitive", "allow_fallback_commit"):
-        a, b = getattr(old, key), getattr(new, key)
-        if a != b:
-            found.append(Change("changed", where, tr("画面 {s} の {k} を変更: {a} → {b}", "screen {s}: {k} changed: {a} → {b}",
-                                                     s=name, k=key, a=_shown(_plain(a)), b=_shown(_plain(b))),
-                                "selectors"))
-    for element in list(old.elements) + [e for e in new.elements if e not in old.elements]:
-        ref = f"{name}.{element}"
-        if element not in new.elements:
-            found.append(Change("removed", f"{system} {ref}", tr("セレクタ {r} を削除: {c}", "selector {r} removed: {c}",
-                                                                 r=ref, c=_candidates(old.elements[element])),
-                                "selectors"))
-        elif element not in old.elements:
-            found.append(Change("added", f"{system} {ref}", tr("セレクタ {r} を追加: {c}", "selector {r} added: {c}", r=ref,
-                                                               c=_candidates(new.elements[element])), "selectors"))
-        elif old.elements[element] != new.elements[element]:
-            found.append(Change("changed", f"{system} {ref}", tr(
-                "セレクタ {r} の候補を変更: {d}", "selector {r}: candidates changed: {d}", r=ref,
-                d=candidate_diff(old.elements[element], new.elements[element])), "selectors"))
-    return found
-
-
-def candidate_diff(old: list[Candidate], new: list[Candidate]) -> str:
-    """Per position, the old and the new candidate where they differ: ``1. label 氏名 → label お名前``."""
-    parts = []
-    for index in range(max(len(old), len(new))):
-        a = old[index] if index < len(old) else None
-        b = new[index] if index < len(new) else None
-        if a != b:
-            parts.append(f"{index + 1}. {_candidate(a)} → {_candidate(b)}")
-    return tr("、", "; ").join(parts)
-
-
-def _candidate(candidate: Candidate | None) -> str:
-    return tr("（なし）", "(none)") if candidate is None else candidate_text(candidate)
-
-
-def _candidates(candidates: list[Candidate]) -> str:
-    return tr("、", "; ").join(f"{i}. {candidate_text(c)}" for i, c in enumerate(candidates, start=1))
-
-
-def _indicator_changes(system: str, old: list[ErrorIndicator], new: list[ErrorIndicator]) -> list[Change]:
-    before = {i.name: i for i in old}
-    after = {i.name: i for i in new}
-    found: list[Change] = []
-    for name in list(before) + [n for n in after if n not in before]:
-        where = tr("{s} エラー表示 {n}", "{s} error indicator {n}", s=system, n=name)
-        if name not in after:
-            found.append(Change("removed", where, tr("エラー表示 {n} を削除（{s}）", "error indicator {n} removed ({s})",
-                                                     n=name, s=system), "selectors"))
-        elif name not in before:
-            found.append(Change("added", where, tr("エラー表示 {n} を追加（{s}）: {c}", "error indicator {n} added ({s}): {c}",
-                                                   n=name, s=system, c=_candidates(after[name].candidates)),
-                                "selectors"))
-        elif before[name] != after[name]:
-            a, b = before[name], after[name]
-            detail = candidate_diff(a.candidates, b.candidates) if a.candidates != b.candidates else _model_text(
-                b.model_dump(exclude={"candidates", "name"}))
-            found.append(Change("changed", where, tr("エラー表示 {n} を変更（{s}）: {d}", "error indicator {n} changed ({s}): {d}",
-                                                     n=name, s=system, d=detail), "selectors"))
-    return found
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _model_text(value: Any) -> str:
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(exclude_defaults=True)
-    return _shown(value)
-
-
 # ---- form template ---------------------------------------------------------------------------
 
 def _form_changes(old: LoadedFlow, new: LoadedFlow) -> list[Change]:
@@ -429,3 +293,6 @@ def _form_changes(old: LoadedFlow, new: LoadedFlow) -> list[Change]:
     detail = tr("欄 {f}", "fields {f}", f=", ".join(changed)) if changed else tr("様式全体の設定", "form-wide settings")
     return [Change("changed", f"form {b.form}", tr("帳票定義 {f}（{t}）を変更: {d}", "form template {f} ({t}) changed: {d}",
                                                    f=b.form, t=b.title, d=detail), "form")]
+
+
+__all__ = ["Change", "flow_changes", "selector_changes"]

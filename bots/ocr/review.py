@@ -38,8 +38,9 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _save(book: Workbook, path: Path) -> None:
-    """Atomic: a crash leaves the previous file or the new one, never half of one."""
+def save_atomically(book: Workbook, path: Path) -> None:
+    """Atomic: a crash leaves the previous file or the new one, never half of one (also the
+    review export of any run, ``bots/cli/review_export.py``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
     os.close(handle)
@@ -89,7 +90,7 @@ def write_review(path: Path, columns: Sequence[str], forms: Iterable[FormResult]
         for index, width in enumerate(widths, start=1):
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
     sheet.freeze_panes = "C2"
-    _save(book, path)
+    save_atomically(book, path)
     return rows
 
 
@@ -134,5 +135,5 @@ def import_review(path: Path, out: Path | None = None, *, only_confirmed: bool =
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
             cell.number_format = "@"  # 郵便番号・電話番号・個人番号 keep their leading zeros
-    _save(listing, out)
+    save_atomically(listing, out)
     return out, count
