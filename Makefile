@@ -63,8 +63,11 @@ bench: install
 	$(PY) bench/ocr.py --forms 30
 	$(PY) bench/desktop.py --records 30
 
-soak: install  # the long fuzz of every YAML loader (make test runs a short, fixed-seed one)
+# The long versions of what make test runs short: the fuzz of every YAML loader and expression
+# (make test: a short, fixed-seed one) and the fault soak with 1,000 records (make test: 300).
+soak: install
 	KZ_FUZZ=long $(VENV)/bin/pytest -q -p no:cacheprovider tests/unit/test_fuzz_loading.py tests/unit/test_expression_fuzz.py
+	KZ_SOAK_RECORDS=1000 $(VENV)/bin/pytest -q -p no:cacheprovider tests/acceptance/test_fault_soak.py
 
 clean:
 	rm -rf $(STAMPS) build *.egg-info

@@ -1,4 +1,5 @@
-"""Issue 4 acceptance: a fault soak. 1,000 records keyed by three runners at once (three lists,
+"""Issue 4 acceptance: a fault soak. 1,000 records (``make soak``; ``make test`` keys 300 through the
+same faults, ``KZ_SOAK_RECORDS`` sets the number) keyed by three runners at once (three lists,
 as three runner PCs would) into one demo core system that answers 10 % of the requests of its
 登録 screen (showing the confirmation, and the 登録 itself) with a 500, is slow now and then,
 expires every login twice, and for a while fails *after* storing (the unknown-outcome error
@@ -8,6 +9,7 @@ system gave."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +21,16 @@ from runner_proc import FLOW, start, wait_until
 
 from bots.adapters.excel_reader import read_records
 
-# Three runners x ~333 records through a real browser each: about six minutes on a 2-core machine.
+# Three runners x ~333 records through a real browser each: about six minutes on a 2-core machine,
+# so `make test` keys 300 (the same faults, at the same fractions of the run) and `make soak` 1,000.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1500)]
 
-RECORDS = 1000
+RECORDS = int(os.environ.get("KZ_SOAK_RECORDS", "300"))
 RUNNERS = 3
 
 
 def _unique_lists(tmp_path: Path) -> list[Path]:
-    """RUNNERS lists of applications, 1,000 in all, no 氏名・生年月日 twice across them."""
+    """RUNNERS lists of applications, RECORDS in all, no 氏名・生年月日 twice across them."""
     seen: set[tuple[str, str]] = set()
     rows: list[dict[str, Any]] = []
     for row, _ in make_applications(RECORDS + 200, seed=41, bad=0):
@@ -58,7 +61,7 @@ def _events(logs: Path, event: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_1000_records_through_faults_slow_pages_and_session_expiry(demo_web: Any, tmp_path: Path) -> None:
+def test_records_through_faults_slow_pages_and_session_expiry(demo_web: Any, tmp_path: Path) -> None:
     server = demo_web(fault_rate=0.1, fault_paths=("/confirm",), seed=13, slow_ms=1500,
                       slow_paths=("/entry", "/complete", "/search"), slow_rate=0.01)
     lists = _unique_lists(tmp_path)
@@ -71,13 +74,18 @@ def test_1000_records_through_faults_slow_pages_and_session_expiry(demo_web: Any
         return len(read_all(server.config.db_path))
 
     expired = []
-    for at in (300, 700):
+    def share(fraction: float) -> int:
+        return int(RECORDS * fraction)
+
+    # at least 80 records in the after-commit stretch: about 8 failures after storing, never none by chance
+    begin, end = share(0.4), share(0.4) + max(share(0.1), 80)
+    for at in (share(0.3), share(0.7)):
         wait_until(lambda at=at: stored() >= at, 600, f"{at} records stored")  # type: ignore[misc]
         expired.append(server.expire_sessions())
-        if at == 300:  # a stretch where the 登録 fails *after* storing: only a lookup can tell
-            wait_until(lambda: stored() >= 450, 600, "450 records stored")
+        if at == share(0.3):  # a stretch where the 登録 fails *after* storing: only a lookup can tell
+            wait_until(lambda: stored() >= begin, 600, f"{begin} records stored")
             server.reconfigure(fault_mode="after_commit")
-            wait_until(lambda: stored() >= 550, 600, "550 records stored")
+            wait_until(lambda: stored() >= end, 600, f"{end} records stored")
             server.reconfigure(fault_mode="before")
     codes = [runner.wait(timeout=900) for runner in runners]
     assert codes == [0] * RUNNERS, [runner.output()[-3000:] for runner in runners]
@@ -95,6 +103,6 @@ def test_1000_records_through_faults_slow_pages_and_session_expiry(demo_web: Any
     assert sorted(receipts) == sorted(r["receipt_no"] for r in rows_stored)
 
     # The faults really happened and were handled the intended way.
-    assert len(_events(logs, "retry")) >= 50, "10 % of the 登録 screen's requests failed: retries expected"
+    assert len(_events(logs, "retry")) >= share(0.05), "10 % of the 登録 screen's requests failed: retries expected"
     assert len(_events(logs, "session_expired")) >= 2
     assert any(e["found"] for e in _events(logs, "verified")), "no after-commit failure was looked up"
