@@ -7,8 +7,12 @@ script adds ``runner.py demo``; a municipality's install has the library only.
 
 import importlib.util
 
-from bots.cli.app import add_command, main
-from bots.i18n import tr
+from bots.cli.entry import apply_language
+
+apply_language()  # before the commands are declared: their help is in the language of --lang
+
+from bots.cli.app import add_command, main  # noqa: E402
+from bots.i18n import tr  # noqa: E402
 
 if importlib.util.find_spec("kazaguruma_demo") is not None:
     # By name: the demo's web server (Flask) is imported only when ``runner.py demo`` runs.

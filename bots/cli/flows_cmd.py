@@ -43,6 +43,11 @@ class ReportFormat(StrEnum):
     html = "html"
 
 
+#: ``--format`` and ``--out`` of the report commands (``flows list``, ``flows health``): one definition.
+FORMAT_OPTION = typer.Option(ReportFormat.table, "--format", help="table / xlsx / html")
+OUT_OPTION = typer.Option(None, "--out", help=tr("出力先（xlsx/html）", "output file (xlsx/html)"))
+
+
 def _loaded(flow: Path, project: Project, console: Console) -> LoadedFlow:
     loaded, found = load_flow(flow, project)
     if loaded is None:
@@ -67,8 +72,8 @@ def _write_report(project: Project, format: ReportFormat, out: Path | None, stem
 @app.command("list", help=tr("RPA 管理台帳: フローごとの所管課・担当・システム・承認・実行状況",
                              "the RPA register: each flow's department, owners, systems, approval and runs"))
 def list_flows(
-    format: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table / xlsx / html"),
-    out: Path = typer.Option(None, "--out", help=tr("出力先（xlsx/html）", "output file (xlsx/html)")),
+    format: ReportFormat = FORMAT_OPTION,
+    out: Path = OUT_OPTION,
 ) -> None:
     """``flows list``: the catalogue as a table, or the 管理台帳 workbook / page."""
     project = Project.discover()
@@ -180,8 +185,8 @@ app.command("doc", help=tr("手順書をフロー定義から作成（html / md 
                                "find orphaned bots: no deputy, owner left, no success, failures, drift, overdue or "
                                "missing approval, unregistered files"))
 def health_report(
-    format: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table / xlsx / html"),
-    out: Path = typer.Option(None, "--out", help=tr("出力先（xlsx/html）", "output file (xlsx/html)")),
+    format: ReportFormat = FORMAT_OPTION,
+    out: Path = OUT_OPTION,
 ) -> None:
     """``flows health``: exit 1 when anything is flagged (for a nightly check that mails the 情報政策係)."""
     project = Project.discover()
