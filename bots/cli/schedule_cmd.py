@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from bots.errors import ExitCode
+from bots.governance.scheduled import ScheduledApproval, scheduled_approvals
 from bots.i18n import tr
 from bots.listeners.console import print_diagnostics
 from bots.project import Project
@@ -21,6 +22,7 @@ from bots.schedule.loader import LoadedSchedule, load_all, load_schedule, schedu
 from bots.schedule.reach import quiet_reasons
 from bots.schedule.report import when
 from bots.schedule.trigger import CalendarTrigger
+from bots.store.store import RunStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
@@ -42,6 +44,14 @@ def _valid(project: Project, console: Console, now: dt.datetime | None = None) -
     return valid
 
 
+def approvals(project: Project, schedules: dict[str, LoadedSchedule]) -> dict[str, ScheduledApproval]:
+    """Each schedule's flow as approved or not now (production mode refuses an unapproved one when it fires)."""
+    if not schedules:
+        return {}
+    with RunStore.open(None, project.logs) as store:
+        return scheduled_approvals(project, store, {sid: item.schedule.flow for sid, item in schedules.items()})
+
+
 def _trigger(item: LoadedSchedule, now: dt.datetime) -> CalendarTrigger:
     return CalendarTrigger(item.schedule.trigger, item.schedule.calendar, start=now)
 
@@ -59,11 +69,18 @@ def validate(paths: list[Path] = typer.Argument(None, help=tr("ファイルか�
     for path in paths or [project.schedules]:
         files.extend(schedule_files(path) if path.is_dir() else [path])
     errors = warnings = 0
+    loaded: dict[str, LoadedSchedule] = {}
     for path in files:
-        _, found = load_schedule(path, project, at)
+        item, found = load_schedule(path, project, at)
         print_diagnostics(err, list(found))
         errors += len(found.errors)
         warnings += len(found.warnings)
+        if item is not None:
+            loaded[item.id] = item
+    for sid, state in approvals(project, loaded).items():
+        if not state.approved:
+            err.print(f"[yellow]{escape(tr('警告', 'warning'))}: {escape(state.warning(sid))}[/]")
+            warnings += 1
     err.print(tr("{n} ファイルを検査: エラー {e} 件、警告 {w} 件", "{n} files checked: {e} errors, {w} warnings",
                  n=len(files), e=errors, w=warnings))
     raise typer.Exit(ExitCode.INVALID if errors else ExitCode.OK)
@@ -74,14 +91,18 @@ def list_schedules(now: str = typer.Option(None, "--now", hidden=True)) -> None:
     """``schedule list``: each valid schedule with its rule, closed-day policy and next fire time."""
     console = Console(soft_wrap=True)
     at = _now(now)
-    table = Table(tr("ID", "id"), tr("名前", "title"), tr("フロー", "flow"), tr("いつ", "when"),
+    table = Table(tr("ID", "id"), tr("名前", "title"), tr("フロー", "flow"), tr("承認", "approval"), tr("いつ", "when"),
                   tr("休業日", "closed days"), tr("次回", "next"))
-    for sid, item in sorted(_valid(Project.discover(), Console(stderr=True)).items()):
+    project = Project.discover()
+    valid = _valid(project, Console(stderr=True))
+    approved = approvals(project, valid)
+    for sid, item in sorted(valid.items()):
         schedule = item.schedule
         spec = schedule.trigger
         first = _trigger(item, at).next_fire(None, at) if schedule.enabled else None
         upcoming = when(first.at, spec.zone) if first else tr("（無効）", "(disabled)") if not schedule.enabled else "-"
-        table.add_row(sid, escape(schedule.title), schedule.flow, spec.describe(),
+        state = approved.get(sid)
+        table.add_row(sid, escape(schedule.title), schedule.flow, escape(state.status) if state else "-", spec.describe(),
                       tr(*_POLICY[schedule.calendar.on_closed_day]), upcoming)
     console.print(table)
 

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bots.api import open_trail
 from bots.api.signals import graceful_stop
 from bots.audit.lock import FileLock
 from bots.errors import ExitCode, KazagurumaError, LedgerLocked
+from bots.governance.scheduled import scheduled_approvals
 from bots.i18n import tr
 from bots.project import Project
 from bots.schedule.daemon import SchedulerDaemon, default_store_url
@@ -60,6 +62,10 @@ def scheduler(
             daemon.start()
             console.print(tr("スケジューラを起動しました（{n} 件）。停止は Ctrl+C", "scheduler started ({n} schedules); Ctrl+C stops",
                              n=len(daemon.active)))
+            flows = {sid: active.schedule.flow for sid, active in daemon.active.items()}
+            for sid, state in scheduled_approvals(project, trail.store, flows).items():
+                if not state.approved:  # said now, in office hours, not only when it fires at night
+                    console.print(f"[yellow]{escape(state.warning(sid))}[/]")
             try:
                 daemon.serve(poll)
             except KeyboardInterrupt:  # the second stop request: abort now, like ``run`` (a resume verifies)
