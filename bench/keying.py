@@ -7,8 +7,12 @@ runs with everything production has on: journal, run store, audit ledger, run lo
 Start-up is measured the same way for both, as whole processes, in interleaved pairs: from the
 process start to the first fill of the first record (after the login), ``runner.py run`` against
 a hand-written Playwright script (``raw_cold_start_s``); and ``runner.py --help`` alone (``help_s``).
+Per-step cost: each step family's median time in the flow (as its step reports it) against the
+same Playwright call timed in the hand-written script, and the whole record the same way; the
+difference is the framework's overhead (``overhead_ms``, per family and per ``record``).
 Prints a table and, as its last line, JSON: {"records", "flow_rps", "flow_no_journal_rps",
-"journal_ratio", "raw_rps", "ratio", "cold_start_s", "raw_cold_start_s", "cold_ratio", "help_s"}.
+"journal_ratio", "raw_rps", "ratio", "cold_start_s", "raw_cold_start_s", "cold_ratio", "help_s",
+"overhead_ms": {"browser.fill": ms, …, "record": ms}}.
 
     python bench/keying.py --records 200
 """
@@ -47,33 +51,49 @@ from bots.listeners.trail import AuditTrail  # noqa: E402
 from bots.platform.browser import launch_options  # noqa: E402
 from bots.project import Project  # noqa: E402
 from bots.results.listener import RunInfo, RunListener  # noqa: E402
-from bots.results.model import RecordResult  # noqa: E402
+from bots.results.model import RecordResult, StepResult  # noqa: E402
 
 PASSWORD = "demo-pass-2026"
 FLOW = ROOT / "flows" / "shinsei_nyuryoku.yaml"
 
 
-class LoopTimer(RunListener):
-    """Times the record loop only (first record started → last record finished)."""
+#: Step families compared with the hand-written script's calls (``overhead_ms``).
+FAMILIES = ("browser.goto", "browser.fill", "browser.select", "browser.check", "browser.click", "browser.read_text")
+#: Seconds per family (and per whole ``record``), appended to by both sides of the comparison.
+Timings = dict[str, list[float]]
 
-    def __init__(self) -> None:
+
+class LoopTimer(RunListener):
+    """Times the record loop (first record started → last record finished), each record, and
+    each step of the families compared, as the steps report their own elapsed time."""
+
+    def __init__(self, timings: Timings | None = None) -> None:
         self.first: float | None = None
         self.last: float | None = None
         self.passed = 0
+        self.timings = timings if timings is not None else {}
+        self._in_record = False
 
     def record_started(self, record: RecordResult) -> None:
         if self.first is None:
             self.first = time.perf_counter()
+        self._in_record = True
+
+    def step_finished(self, result: StepResult, depth: int) -> None:
+        if self._in_record and result.action in FAMILIES and result.status.name == "PASS":
+            self.timings.setdefault(result.action, []).append(result.elapsed)
 
     def record_finished(self, record: RecordResult) -> None:
         self.last = time.perf_counter()
         self.passed += record.status.name == "PASS"
+        self._in_record = False
+        self.timings.setdefault("record", []).append(record.elapsed)
 
 
-def run_flow(xlsx: Path, url: str, *, journal: bool = True) -> tuple[float, int]:
+def run_flow(xlsx: Path, url: str, *, journal: bool = True, timings: Timings | None = None) -> tuple[float, int]:
     os.environ["KZ_DEMO_URL"] = url
     os.environ["KZ_DEMO_PASSWORD"] = PASSWORD
-    timer = LoopTimer()
+    timer = LoopTimer(timings)
 
     def listeners(info: RunInfo) -> list[RunListener]:
         # What a production run has: run store + audit ledger, the JSON-lines run log, the results workbook.
@@ -86,9 +106,18 @@ def run_flow(xlsx: Path, url: str, *, journal: bool = True) -> tuple[float, int]
     return timer.last - timer.first, timer.passed
 
 
-def run_raw(records: list[dict[str, Any]], url: str) -> tuple[float, int]:
-    """What a careful person would write by hand with Playwright, same locators."""
+def run_raw(records: list[dict[str, Any]], url: str, timings: Timings | None = None) -> tuple[float, int]:
+    """What a careful person would write by hand with Playwright, same locators; each call timed
+    into ``timings`` under the flow step family that does the same."""
     done = 0
+    timings = timings if timings is not None else {}
+
+    def timed(family: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        value = call(*args, **kwargs)
+        timings.setdefault(family, []).append(time.perf_counter() - t)
+        return value
+
     with sync_playwright() as pw:
         browser = pw.chromium.launch(**launch_options(headless=True))
         page = browser.new_page(locale="ja-JP")
@@ -99,42 +128,60 @@ def run_raw(records: list[dict[str, Any]], url: str) -> tuple[float, int]:
         page.get_by_role("link", name="申請入力").wait_for()
         t0 = time.perf_counter()
         for r in records:
-            page.goto(f"{url}/entry", wait_until="domcontentloaded")
-            page.get_by_label("氏名").fill(r["氏名"])
-            page.get_by_label("フリガナ").fill(r["フリガナ"])
-            page.get_by_label("生年月日").fill(r["生年月日"].isoformat())
-            page.get_by_label("性別").select_option(label=r["性別"])
-            page.get_by_label("郵便番号").fill(f"{r['郵便番号'][:3]}-{r['郵便番号'][3:]}")
-            page.get_by_label("住所").fill(r["住所"])
-            page.get_by_label("電話番号").fill(r["電話番号"])
-            page.get_by_label("個人番号").fill(jaconv.z2h(r["個人番号"] or "", digit=True, ascii=True))
-            page.get_by_label("申請種別").select_option(label=r["申請種別"])
-            page.get_by_role("checkbox", name="記載内容に誤りがないことを確認しました").set_checked(True)
-            page.get_by_label("備考").fill(r["備考"] or "")
-            page.get_by_role("button", name="確認へ").click()
-            page.get_by_role("button", name="登録", exact=True).click()
-            receipt = page.locator("#receipt_no").inner_text()
+            t_record = time.perf_counter()
+            label = page.get_by_label
+            timed("browser.goto", page.goto, f"{url}/entry", wait_until="domcontentloaded")
+            timed("browser.fill", label("氏名").fill, r["氏名"])
+            timed("browser.fill", label("フリガナ").fill, r["フリガナ"])
+            timed("browser.fill", label("生年月日").fill, r["生年月日"].isoformat())
+            timed("browser.select", label("性別").select_option, label=r["性別"])
+            timed("browser.fill", label("郵便番号").fill, f"{r['郵便番号'][:3]}-{r['郵便番号'][3:]}")
+            timed("browser.fill", label("住所").fill, r["住所"])
+            timed("browser.fill", label("電話番号").fill, r["電話番号"])
+            timed("browser.fill", label("個人番号").fill, jaconv.z2h(r["個人番号"] or "", digit=True, ascii=True))
+            timed("browser.select", label("申請種別").select_option, label=r["申請種別"])
+            timed("browser.check", page.get_by_role("checkbox", name="記載内容に誤りがないことを確認しました").set_checked,
+                  True)
+            timed("browser.fill", label("備考").fill, r["備考"] or "")
+            timed("browser.click", page.get_by_role("button", name="確認へ").click)
+            timed("browser.click", page.get_by_role("button", name="登録", exact=True).click)
+            receipt = timed("browser.read_text", page.locator("#receipt_no").inner_text)
             done += bool(receipt.strip())
+            timings.setdefault("record", []).append(time.perf_counter() - t_record)
         elapsed = time.perf_counter() - t0
         browser.close()
     return elapsed, done
 
 
 def cold_start(xlsx: Path, url: str) -> float:
-    """Process start of ``runner.py run`` → the first fill of the first record."""
+    """Process start of ``runner.py run`` → the first fill of the first record (NaN, with the
+    run's output on stderr, when the run never got there: a busy machine can time a login out)."""
     env = dict(os.environ, KZ_DEMO_URL=url, KZ_DEMO_PASSWORD=PASSWORD)
     with tempfile.TemporaryDirectory() as logs:
         env["KZ_LOGS"] = logs
         t0 = time.time()
-        subprocess.run([sys.executable, str(ROOT / "runner.py"), "run", str(FLOW), "--input", str(xlsx)],
-                       env=env, cwd=ROOT, capture_output=True, check=False)
-        log = next(Path(logs).rglob("run.jsonl"))
-        for line in log.read_text(encoding="utf-8").splitlines():
-            entry = json.loads(line)
-            if entry.get("event") == "step_finished" and entry.get("action") == "browser.fill" and entry.get("record"):
-                finished = datetime.fromisoformat(entry["ts"]).timestamp()
-                return finished - t0 - entry["elapsed_ms"] / 1000
+        done = subprocess.run([sys.executable, str(ROOT / "runner.py"), "run", str(FLOW), "--input", str(xlsx)],
+                              env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+        for log in Path(logs).rglob("run.jsonl"):
+            for line in log.read_text(encoding="utf-8").splitlines():
+                entry = json.loads(line)
+                if entry.get("event") == "step_finished" and entry.get("action") == "browser.fill" and entry.get("record"):
+                    finished = datetime.fromisoformat(entry["ts"]).timestamp()
+                    return finished - t0 - entry["elapsed_ms"] / 1000
+    print(f"cold start run never reached its first fill (exit {done.returncode}):\n{done.stderr[-2000:]}", file=sys.stderr)
     return float("nan")
+
+
+def median_of(values: list[float]) -> float:
+    """The median of the runs that produced a figure (NaN when none did)."""
+    kept = [v for v in values if v == v]
+    return statistics.median(kept) if kept else float("nan")
+
+
+def overheads(flow: Timings, raw: Timings) -> dict[str, float]:
+    """Per step family (and per whole record): the flow's median minus the hand-written median, in ms."""
+    return {family: round((statistics.median(flow[family]) - statistics.median(raw[family])) * 1000, 1)
+            for family in (*FAMILIES, "record") if flow.get(family) and raw.get(family)}
 
 
 #: The hand-written script of :func:`raw_cold_start`: what a person would write to key one record,
@@ -191,12 +238,14 @@ def main() -> None:
         with read_records(xlsx, sheet="申請一覧", header_row=1, columns=DEMO_COLUMNS) as reader:
             records = [r.values for r in reader]
         results: dict[str, list[float]] = {"flow": [], "no_journal": [], "raw": []}
+        flow_steps: Timings = {}
+        raw_steps: Timings = {}
         with serve_in_thread(DemoWebConfig(db_path=Path(tmp) / "store.sqlite3")) as server:
             for _ in range(2):  # alternate to spread drift between the three
-                elapsed, ok = run_raw(records, server.url)
+                elapsed, ok = run_raw(records, server.url, raw_steps)
                 assert ok == len(records), f"raw keyed {ok}/{len(records)}"
                 results["raw"].append(len(records) / elapsed)
-                elapsed, ok = run_flow(xlsx, server.url)
+                elapsed, ok = run_flow(xlsx, server.url, timings=flow_steps)
                 assert ok == len(records), f"flow keyed {ok}/{len(records)}"
                 results["flow"].append(len(records) / elapsed)
                 elapsed, ok = run_flow(xlsx, server.url, journal=False)
@@ -209,7 +258,8 @@ def main() -> None:
                 colds.append(cold_start(one, server.url))
                 raw_colds.append(raw_cold_start(server.url))
         helps = [help_time() for _ in range(args.cold_runs)]
-    cold, raw_cold, help_s = statistics.median(colds), statistics.median(raw_colds), statistics.median(helps)
+    cold, raw_cold, help_s = median_of(colds), median_of(raw_colds), statistics.median(helps)
+    overhead = overheads(flow_steps, raw_steps)
     flow_rps, bare_rps, raw_rps = max(results["flow"]), max(results["no_journal"]), max(results["raw"])
     print(f"{'':24}{'flow (journal)':>16}{'flow (no journal)':>19}{'raw Playwright':>16}")
     print(f"{'records/s (best of 2)':24}{flow_rps:16.2f}{bare_rps:19.2f}{raw_rps:16.2f}")
@@ -221,11 +271,15 @@ def main() -> None:
           f"hand-written script {raw_cold:.2f} s, ratio {cold / raw_cold:.2f}")
     print(f"  runs: {', '.join(f'{v:.2f}' for v in colds)} / {', '.join(f'{v:.2f}' for v in raw_colds)}")
     print(f"runner.py --help (median of {args.cold_runs}): {help_s:.2f} s")
+    print(f"{'median ms per call':24}{'flow step':>12}{'raw call':>12}{'overhead':>12}")
+    for family in overhead:
+        print(f"{family:24}{statistics.median(flow_steps[family]) * 1000:12.1f}"
+              f"{statistics.median(raw_steps[family]) * 1000:12.1f}{overhead[family]:12.1f}")
     print(json.dumps({"records": len(records), "flow_rps": round(flow_rps, 3), "flow_no_journal_rps": round(bare_rps, 3),
                       "journal_ratio": round(flow_rps / bare_rps, 3), "raw_rps": round(raw_rps, 3),
                       "ratio": round(flow_rps / raw_rps, 3), "cold_start_s": round(cold, 2),
                       "raw_cold_start_s": round(raw_cold, 2), "cold_ratio": round(cold / raw_cold, 3),
-                      "help_s": round(help_s, 2)}))
+                      "help_s": round(help_s, 2), "overhead_ms": overhead}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,6 @@
 Imported explicitly (not discovered through entry points) so a frozen build finds them all.
 """
 
-from bots.actions import browser, control, desktop, excel, ocr
+from bots.actions import browser, browser_page, browser_windows, control, desktop, excel, ocr
 
-__all__ = ["browser", "control", "desktop", "excel", "ocr"]
+__all__ = ["browser", "browser_page", "browser_windows", "control", "desktop", "excel", "ocr"]

@@ -162,8 +162,16 @@ def check(ctx: StepContext, p: CheckParams) -> None:
                               lambda loc, t: loc.set_checked(wanted, timeout=t), commit=commits(ctx))
 
 
-@action("browser.click", TargetParams)
-def click(ctx: StepContext, p: TargetParams) -> None:
+class ClickParams(TargetParams):
+    """The element to click, and whether the click opens a new tab or window."""
+
+    opens: Literal["popup"] | None = Field(
+        None, description="`popup`: このクリックで新しいタブ・ウィンドウが開くのを待ち、以後のステップはそちらを操作します"
+                          "（戻るときは `browser.switch_page: main` か `browser.close_page`）")
+
+
+@action("browser.click", ClickParams)
+def click(ctx: StepContext, p: ClickParams) -> None:
     """Click a button or link. Mark the final submit with ``commit: true``.
 
     The commit mark makes ``--dry-run`` stop before the submit and lets a resume tell a record
@@ -171,11 +179,23 @@ def click(ctx: StepContext, p: TargetParams) -> None:
     A commit click acts only on an element its first candidate found: found only by a fallback,
     the record fails (``selector_drift``, nothing submitted) unless the screen's
     ``allow_fallback_commit`` lists the element.
+    With ``opens: popup`` the step waits for the new tab or window the click opens, and later
+    steps of the system act on it.
 
     ``- browser.click: 申請入力.確認へ``
+    ``- browser.click: {target: "一覧.詳細[{{ record.受付番号 }}]", opens: popup}``
     """
-    ctx.browser(p.system).act(p.target, tr("クリック", "click"), ctx.timeout_ms,
-                              lambda loc, t: loc.click(timeout=t), commit=commits(ctx))
+    session = ctx.browser(p.system)
+
+    def click_it() -> None:
+        session.act(p.target, tr("クリック", "click"), ctx.timeout_ms, lambda loc, t: loc.click(timeout=t),
+                    commit=commits(ctx))
+
+    if p.opens == "popup":
+        with session.opening_popup(ctx.timeout_ms):
+            click_it()
+    else:
+        click_it()
 
 
 class PressParams(Params):
@@ -279,21 +299,36 @@ def read_text(ctx: StepContext, p: ReadTextParams) -> None:
 
 
 class ScreenshotParams(Params):
-    """The file name of the screenshot: a scalar is the name."""
+    """The file name of the screenshot (a scalar is the name); ``target`` for one element only."""
 
     shorthand: ClassVar[str | None] = "name"
+    target_fields: ClassVar[tuple[str, ...]] = ("target",)
 
     name: str = Field("screen", description="ファイル名（実行フォルダの `screenshots/<name>.png`）")
+    target: TargetRef | None = Field(None, description="この要素だけを撮る（領収書・受付票など。省略時は画面全体）。"
+                                                      "要素が出るまで待ち、エラー表示が出たらすぐ失敗します")
+    into: str | None = Field(None, description="保存したファイルのパスを入れる変数名（`outputs:` に書けば結果の列になります）")
     system: str | None = Field(None, description=_SYSTEM_DOC)
+
+    def assigned_names(self) -> list[str]:
+        """The variable set (if any), so ``validate`` knows ``vars.<into>`` exists."""
+        return [self.into] if self.into else []
 
 
 @action("browser.screenshot", ScreenshotParams)
 def screenshot(ctx: StepContext, p: ScreenshotParams) -> None:
-    """Save a screenshot into the run folder (password fields masked).
+    """Save a screenshot of the page, or of one element, into the run folder (password fields masked).
+
+    With ``target`` only that element is saved (a receipt shown in place), at its own size;
+    ``into`` puts the file's path into ``vars.<into>``, so it can be a results column.
 
     ``- browser.screenshot: 完了画面``
+    ``- browser.screenshot: {target: 受領.領収書, name: "領収書_{{ record.番号 }}", into: 領収書画像}``
     """
-    ctx.browser(p.system).screenshot(ctx.run.info.folder / "screenshots" / f"{safe_name(str(p.name))}.png")
+    path = ctx.run.info.folder / "screenshots" / f"{safe_name(str(p.name))}.png"
+    ctx.browser(p.system).screenshot(path, p.target, ctx.timeout_ms)
+    if p.into:
+        ctx.vars[p.into] = str(path)
 
 
 class DownloadParams(TargetParams):

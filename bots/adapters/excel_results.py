@@ -101,6 +101,7 @@ class ResultsWorkbook:
         self._output_cols = [_unique(name, taken) for name in self.output_names]
         self.columns = [*shown, self._status_col, *self._output_cols, self._error_col, self._time_col]
         self.notes: list[str] = []
+        self.run_outputs: dict[str, Any] = {}
         self._wb = Workbook()
         self._ws = self._wb.active
         self._ws.title = tr("結果", "results")
@@ -143,6 +144,11 @@ class ResultsWorkbook:
         self._ws.cell(row=row, column=len(self.columns) - 1).alignment = Alignment(wrap_text=True, vertical="top")
         self.counts[status] += 1
 
+    def run_results(self, values: Mapping[str, Any]) -> None:
+        """The run's own results (the flow's ``run_outputs``: a total read after the last record),
+        written as name/value rows on the 実行結果 sheet; no sheet when there are none."""
+        self.run_outputs = dict(values)
+
     def note(self, text: str) -> None:
         """A line for the 概要 sheet that staff must read (e.g. rows never read after a stop)."""
         self.notes.append(text)
@@ -154,6 +160,7 @@ class ResultsWorkbook:
         if self._last_row > 1:
             self._ws.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self._last_row}"
         self._write_summary()
+        self._write_run_results()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp.xlsx", dir=self.path.parent)
         os.close(fd)
@@ -220,6 +227,30 @@ class ResultsWorkbook:
             cell.font = Font(bold=True)
         ws.column_dimensions["A"].width = 14
         ws.column_dimensions["B"].width = min(max(_display_width(str(self.input_path)) + 2, 20), 80)
+
+    def _write_run_results(self) -> None:
+        title = run_results_sheet()
+        if title in self._wb.sheetnames:
+            del self._wb[title]
+        if not self.run_outputs:
+            return
+        ws = self._wb.create_sheet(title)
+        ws.append([tr("項目", "item"), tr("値", "value")])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row, (name, value) in enumerate(self.run_outputs.items(), start=2):
+            self._write(ws.cell(row=row, column=1), str(name), as_text=True)
+            # Numbers stay numbers (a total can be summed); anything else (a list, a decimal) as text.
+            self._write(ws.cell(row=row, column=2), value, as_text=not isinstance(value, int | float))
+        names = max(_display_width(str(name)) for name in self.run_outputs)
+        values = max(_display_width(_shown(value)) for value in self.run_outputs.values())
+        ws.column_dimensions["A"].width = min(max(names + 2, 14), _MAX_WIDTH)
+        ws.column_dimensions["B"].width = min(max(values + 2, 20), _MAX_WIDTH)
+
+
+def run_results_sheet() -> str:
+    """The name of the sheet with the run's own results, in the run's language."""
+    return tr("実行結果", "run results")
 
 
 #: How far down a header row is looked for (a header below row 1000 is refused by the flow model).

@@ -223,6 +223,11 @@ def common_keys() -> tuple[ParamDoc, ...]:
         "commit": tr("対象システムに登録・送信するステップの印。`--dry-run` はここで止まり、再開時は登録済みかを確かめます",
                      "marks the step that submits to the target system: `--dry-run` stops before it, and a resume "
                      "checks whether it went through"),
+        "optional": tr("`true` にすると、要素が `settings.optional_wait`（既定 1 秒）のうちに表示されないとき失敗せずに飛ばします"
+                       "（ときどき出るお知らせの「閉じる」など）。ブラウザで要素を操作するステップだけ。登録操作（commit）には付けられません",
+                       "`true`: when the element does not show within `settings.optional_wait` (default 1 s) the step is "
+                       "skipped instead of failing (a notice's close button shown only sometimes). Browser steps that act "
+                       "on an element only; never a commit step"),
         "audit": tr("成功したときに監査台帳へ記録するイベント名（英小文字・数字・`_`。例: `login`）",
                     "an audit-ledger event recorded when the step succeeds (lowercase, digits, `_`; e.g. `login`)"),
     }

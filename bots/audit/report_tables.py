@@ -88,21 +88,30 @@ def outputs_text(outputs: Mapping[str, Any]) -> str:
     return ", ".join(f"{name}: {masked(str(value))}" for name, value in outputs.items() if value not in (None, ""))
 
 
+def run_outputs_text(outputs: Mapping[str, Any]) -> str:
+    """A run's own results (the flow's ``run_outputs``) in one cell, masked; ``-`` for one never set."""
+    return ", ".join(f"{name}: {'-' if value is None else masked(str(value))}" for name, value in outputs.items())
+
+
 def run_state(run: RunRow) -> str:
     """A run's status in words, marking dry runs so they are not mistaken for keying."""
     return run_status_label(run.status) + (tr("（リハーサル）", " (dry run)") if run.dry_run else "")
 
 
 def runs_grid(runs: Iterable[RunRow]) -> Grid:
-    """The run list: one row per run with who, when, how it ended and its record counts."""
+    """The run list: one row per run with who, when, how it ended and its record counts; a last
+    column with the runs' own results (``run_outputs``) when any listed run has some."""
+    runs = list(runs)
+    with_results = any(run.run_outputs for run in runs)
     grid = Grid((tr("実行ID", "run id"), tr("フロー", "flow"), tr("版", "version"), tr("起動", "trigger"),
                  tr("利用者", "user"), tr("端末", "host"), tr("開始", "started"), tr("終了", "finished"),
                  tr("状態", "status"), tr("成功", "passed"), tr("失敗", "failed"), tr("要確認", "review"),
-                 tr("未処理", "not run")))
+                 tr("未処理", "not run"), *((tr("実行結果", "run results"),) if with_results else ())))
     for run in runs:
+        results: tuple[Cell, ...] = (run_outputs_text(run.run_outputs),) if with_results else ()
         grid.add((run.run_id, run.flow_id, run.flow_version, trigger_label(run.trigger), run.os_user, run.host,
-                  run.started_at, run.finished_at, run_state(run), run.passed, run.failed, run.review, run.not_run),
-                 status_tone(run.status))
+                  run.started_at, run.finished_at, run_state(run), run.passed, run.failed, run.review, run.not_run,
+                  *results), status_tone(run.status))
     return grid
 
 
@@ -126,6 +135,7 @@ def run_header(run: RunRow) -> list[tuple[str, Cell]]:
                                     t=run.total if run.total is not None else "-", p=run.passed, f=run.failed,
                                     r=run.review, n=run.not_run)),
         (tr("エラー", "error"), masked(run.error)),
+        *([(tr("実行結果", "run results"), run_outputs_text(run.run_outputs))] if run.run_outputs else []),
     ]
 
 

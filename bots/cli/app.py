@@ -19,7 +19,8 @@ class Commands(LazyGroup):
 
     lazy: ClassVar[dict[str, Lazy]] = {
         "run": Lazy("bots.cli.run_cmd:run", tr("フローを実行します", "run a flow"), overlap="bots.cli.warm:run_overlap"),
-        "resume": Lazy("bots.cli.run_cmd:resume_run", tr("中断した実行を続きから再開します", "resume an interrupted run")),
+        "resume": Lazy("bots.cli.run_cmd:resume_run", tr("中断した実行を続きから再開します", "resume an interrupted run"),
+                         overlap="bots.cli.warm:resume_overlap"),
         "validate": Lazy("bots.cli.validate_cmd:validate", tr("フロー定義を検査します", "validate flow files")),
         "steps": Lazy("bots.cli.steps_cmd:steps",
                       tr("ステップの説明（パラメータ・既定値・例）", "step reference: parameters, defaults, examples")),

@@ -78,7 +78,7 @@ def validate(paths: list[Path] = typer.Argument(None, help=tr("ファイルか�
         if item is not None:
             loaded[item.id] = item
     for sid, state in approvals(project, loaded).items():
-        if not state.approved:
+        if not state.will_run:
             err.print(f"[yellow]{escape(tr('警告', 'warning'))}: {escape(state.warning(sid))}[/]")
             warnings += 1
     err.print(tr("{n} ファイルを検査: エラー {e} 件、警告 {w} 件", "{n} files checked: {e} errors, {w} warnings",

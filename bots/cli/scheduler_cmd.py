@@ -64,7 +64,7 @@ def scheduler(
                              n=len(daemon.active)))
             flows = {sid: active.schedule.flow for sid, active in daemon.active.items()}
             for sid, state in scheduled_approvals(project, trail.store, flows).items():
-                if not state.approved:  # said now, in office hours, not only when it fires at night
+                if not state.will_run:  # said now, in office hours, not only when it fires at night
                     console.print(f"[yellow]{escape(state.warning(sid))}[/]")
             try:
                 daemon.serve(poll)

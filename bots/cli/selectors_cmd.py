@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from bots.adapters.locators import build_locator
+from bots.adapters.locators import build_locator, frame_root
 from bots.api import current_user, open_trail
 from bots.api.validation import flow_files
 from bots.audit.entry import EventType
@@ -104,8 +104,13 @@ def check(
             table.add_column(column)
         for screen_name in names:
             spec = selector_map.screens[screen_name]
+            root = frame_root(page, spec.frame)  # a screen shown in an <iframe> is looked for inside it
             for element, candidates in spec.elements.items():
-                hit = next((i for i, c in enumerate(candidates) if build_locator(page, c).count() > 0), None)
+                if any(c.parametrised for c in candidates):  # which one depends on a record's value
+                    table.add_row(escape(screen_name), escape(element),
+                                  tr("[dim]値で決まる要素（確認しません）[/]", "[dim]depends on a value (not checked)[/]"), "-")
+                    continue
+                hit = next((i for i, c in enumerate(candidates) if build_locator(root, c).count() > 0), None)
                 if hit is None and element in spec.optional:
                     table.add_row(escape(screen_name), escape(element),
                                   tr("[dim]表示なし（条件付き）[/]", "[dim]not shown (optional)[/]"), "-")

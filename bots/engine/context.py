@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bots.engine.page_states import VisibleProbe
 from bots.errors import FlowError, InputRecordError
 from bots.flow import expressions
 from bots.i18n import tr
@@ -249,7 +250,7 @@ class StepContext:
 
 
 def namespace(run: RunContext, scope: Scope) -> dict[str, Any]:
-    """The names expressions may read."""
+    """The names expressions may read, and ``visible(画面.要素)`` for conditions on the page."""
     return {
         "record": scope.record.values if scope.record else {},
         "inputs": scope.inputs if scope.inputs is not None else run.inputs,
@@ -257,4 +258,5 @@ def namespace(run: RunContext, scope: Scope) -> dict[str, Any]:
         "env": run.env_of(scope.loaded or run.loaded),
         "secrets": expressions.SECRETS_REFUSED,  # whole secrets are resolved by the step runner only
         "run": run.run_namespace(),
+        "visible": VisibleProbe(run, scope),
     }

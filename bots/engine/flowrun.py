@@ -79,8 +79,15 @@ class FlowRun:
                 if run.result.status is RunStatus.RUNNING:  # a framework bug escaped
                     run.result.status = RunStatus.ABORTED
                 run.result.finished = dt.datetime.now().astimezone()
+                self._collect_run_outputs()
                 run.listeners.run_ending(run.result)
                 run.listeners.run_finished(run.result)
+
+    def _collect_run_outputs(self) -> None:
+        """The flow's ``run_outputs`` as setup and teardown left them in the run's ``vars`` (None
+        when never set, e.g. a teardown that failed first); nothing for a run refused before setup."""
+        if self.flow.run_outputs and self.run.result.status is not RunStatus.INVALID:
+            self.run.result.run_outputs = {name: self.run.globals.get(name) for name in self.flow.run_outputs}
 
     def _aborted_now(self) -> None:
         """A second stop request: nothing more is typed or clicked, the record in hand stays as the

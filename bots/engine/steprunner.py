@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bots.engine import page_states
 from bots.engine.context import RunContext, Scope, StepContext, namespace
 from bots.engine.expr_where import ExpressionLocator
 from bots.engine.status import StatusReporter
@@ -114,6 +115,17 @@ class StepRunner:
         """A commit step writes to the target system (marked on the step or by its action)."""
         return step.commit or step.spec.commits
 
+    def _absent(self, ctx: StepContext, params: BaseModel) -> bool:
+        """An ``optional`` step whose element did not show: skipped, with an ``optional_absent`` notice."""
+        target = page_states.absent(ctx, params)
+        if target is None:
+            return False
+        shown = ctx.browser(getattr(params, "system", None)).describe(target)
+        self.run.listeners.notice("optional_absent", tr(
+            "{s}: {t} が表示されないため省略しました（optional）", "{s}: skipped, {t} did not show (optional)",
+            s=ctx.step.label, t=shown), {"step": ctx.step.label, "target": shown})
+        return True
+
     def _attempts(self, step: StepBase, scope: Scope, depth: int, status: StatusReporter) -> None:
         """Call the step function until it succeeds or its retry policy gives up. The journal
         records the commit durably before the step sends anything, and after it went out."""
@@ -127,7 +139,11 @@ class StepRunner:
                 try:
                     params = render_params(step.params, namespace(self.run, scope), secret=self.run.secret,
                                            timeout=timeout)
-                    step.spec.func(StepContext(self.run, scope, step, timeout, self, depth), params)
+                    ctx = StepContext(self.run, scope, step, timeout, self, depth)
+                    if step.optional and not commits and self._absent(ctx, params):
+                        status.skip()
+                        return
+                    step.spec.func(ctx, params)
                 except expressions.ExpressionError as exc:  # name the expression's file:line:col
                     raise self.where.locate(exc, step, scope.loaded or self.run.loaded) from exc.__cause__
             except (StepError, InputRecordError) as exc:

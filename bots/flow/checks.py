@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateSyntaxError
 
+from bots.flow.checks_states import check_step
 from bots.flow.expr_rules import env_declaration_problems, env_problems, secret_names, secret_problems
 from bots.flow.expr_static import cost_problems, literal_length
 from bots.flow.expressions import ENV, ROOTS, is_template, parse, tree_references
 from bots.flow.model import FormRecords
 from bots.flow.steps import StepBase
 from bots.i18n import tr
+from bots.selectors.model import split_ref
 from bots.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from bots.spec.validation import suggest
 
@@ -99,11 +101,27 @@ class _Checker:
                 self.add(("outputs", index), tr("出力 '{n}' はどのステップでも設定されていません。",
                                                 "output '{n}' is never set by a step.", n=name)
                          + suggest(name, self.vars))
+        self.run_outputs()
         if self.flow.records and not commits(self.loaded):
             self.add(("steps",), tr("commit: true のステップがありません。--dry-run で基幹システムへの登録を止められません",
                                     "no step is marked commit: true; --dry-run cannot hold back the final submit"),
                      Severity.WARNING, key=True)
         return self.found
+
+    def run_outputs(self) -> None:
+        """Each ``run_outputs`` name must be set in ``setup`` or ``teardown``: a record's own
+        ``vars`` are gone when the record ends, so a name set only in ``steps`` never reaches the run."""
+        run_vars: set[str] = set()
+        for block in ("setup", "teardown"):
+            for step, _ in iter_steps(list(getattr(self.flow, block, []) or []), (block,)):
+                run_vars.update(step.params.assigned_names() if hasattr(step.params, "assigned_names") else ())
+        for index, name in enumerate(getattr(self.flow, "run_outputs", ())):
+            if name not in run_vars:
+                self.add(("run_outputs", index), tr(
+                    "実行結果 '{n}' は setup・teardown のどのステップでも設定されていません"
+                    "（steps で設定した値はレコードごとに消えるため、実行結果になりません）。",
+                    "run output '{n}' is never set by a setup or teardown step (what steps set belongs to one "
+                    "record and is gone when it ends).", n=name) + suggest(name, run_vars))
 
     def form_template(self) -> None:
         """The form fields the flow's columns name must exist in its template."""
@@ -138,6 +156,7 @@ class _Checker:
                 self.add(where, tr("セレクタ定義を使わない直接指定です。画面変更時の修正箇所が散らばります",
                                    "raw locator; put it in the selector map so a screen change is fixed in one place"),
                          Severity.WARNING)
+        check_step(self, step, loc, key)  # optional: and visible() (bots.flow.checks_states)
         if step.action == "control.call":
             self.call(str(params.flow), (*loc, key, "flow"))  # type: ignore[attr-defined]
 
@@ -155,11 +174,14 @@ class _Checker:
         selector_map = self.loaded.selector_maps.get(system)
         if selector_map is None:
             return
-        if "." not in ref:
+        base = split_ref(ref)[0]  # ``画面.要素[{{ record.列 }}]``: a parametrised element and its value
+        if "." not in base:
             self.add(where, tr("要素は「画面.要素」と書いてください: {r}", "write elements as screen.element: {r}", r=ref))
-        elif not selector_map.has(ref):
+        elif not selector_map.has(base):
             self.add(where, tr("セレクタ定義 '{s}' に要素 '{r}' がありません。", "selector map '{s}' has no element '{r}'.",
-                               s=system, r=ref) + suggest(ref, selector_map.all_refs()))
+                               s=system, r=base) + suggest(base, selector_map.all_refs()))
+        elif problem := selector_map.value_problem(ref):
+            self.add(where, problem)
 
     def call(self, ref: str, where: Loc) -> None:
         sub = self.loaded.subflows.get(ref)

@@ -104,6 +104,30 @@ def _zip_hyphen(value: Any) -> str:
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 else str(value)
 
 
+#: ``visible(注文.同意OK)``: a selector reference written bare as the one argument of ``visible``.
+_BARE_REF = re.compile(r"(?<![\w.])visible\(\s*(?P<ref>[^\W\d][^\s'\"(),]*\.[^\s'\"(),]+?)\s*\)")
+
+
+def quote_refs(expr: str) -> str:
+    """``visible(注文.同意OK)`` → ``visible('注文.同意OK')``: a bare selector reference is the
+    element's name, not an attribute look-up. An argument starting with an expression root
+    (``visible(vars.要素)``) stays an expression whose value names the element."""
+
+    def quoted(match: re.Match[str]) -> str:
+        ref = match.group("ref")
+        if ref.split(".", 1)[0].split("[", 1)[0] in ROOTS:
+            return match.group(0)
+        return "visible(" + repr(ref) + ")"
+
+    return _BARE_REF.sub(quoted, expr) if "visible(" in expr else expr
+
+
+def _visible_outside_a_run(ref: Any, system: Any = None) -> NoReturn:
+    """``visible`` where no step runs (the engine puts the real one in every step's names)."""
+    raise ExpressionError(tr("visible() はフローのステップの条件（when: など）でだけ使えます: {r}",
+                             "visible() works only in a step's condition (when: and the like): {r}", r=ref))
+
+
 def _make_env() -> BoundedEnvironment:
     env = BoundedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     env.filters.update(
@@ -116,6 +140,7 @@ def _make_env() -> BoundedEnvironment:
         zip_hyphen=_zip_hyphen,
     )
     env.guard_filters()
+    env.globals["visible"] = _visible_outside_a_run
     return env
 
 
@@ -206,7 +231,7 @@ def evaluate(expr: str, namespace: Mapping[str, Any], *, timeout: float | None =
     ``timeout`` seconds (the step's; None: only the operation and size limits apply)."""
     try:
         with budget(timeout):
-            value = _compiled_expression(bare(expr))(**namespace)
+            value = _compiled_expression(quote_refs(bare(expr)))(**namespace)
             if isinstance(value, Undefined):
                 # Returned, not used, an undefined value would not raise by itself: ``{{ vars.x }}``
                 # would store Undefined (or ``''.__class__`` the sandbox's placeholder) instead of failing.
@@ -240,7 +265,7 @@ class Reference:
 
 def parse(text: str, *, is_bare: bool = False) -> nodes.Template:
     """The template's syntax tree (``TemplateSyntaxError`` on a syntax error)."""
-    tree: nodes.Template = _guarded(ENV.parse, "{{ " + bare(text) + " }}" if is_bare else text)
+    tree: nodes.Template = _guarded(ENV.parse, "{{ " + quote_refs(bare(text)) + " }}" if is_bare else text)
     return tree
 
 

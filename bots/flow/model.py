@@ -112,6 +112,11 @@ class Settings(FrozenModel):
     #: ``for_each`` iterations one record (or setup, or teardown) may run, nested loops counted
     #: together: a loop over a huge or wrong list stops instead of running for hours.
     max_loop_iterations: int = Field(10_000, ge=1, le=1_000_000)
+    #: How long an ``optional: true`` step waits for its element before it is skipped.
+    optional_wait: Duration = 1.0
+    #: How long ``visible(画面.要素)`` in a condition waits for the element to show (a short look,
+    #: not a wait for the next screen).
+    visible_wait: Duration = 0.5
 
 
 class VerifySpec(FrozenModel):
@@ -160,7 +165,12 @@ class Flow(FrozenModel):
     #: then started again, unless its commit step may have gone through.
     on_session_expired: list[AnyStep] = []
     on_record_failure: list[AnyStep] = []
+    #: Run once after the last record (also after a stop or a failed setup; not after a forced stop).
     teardown: list[AnyStep] = []
+    #: Run-level results: ``vars`` set in ``setup``/``teardown`` (e.g. a total read from the
+    #: system after the last record), shown on the console, in the run store, ``audit show``,
+    #: the results workbook (sheet 実行結果) and run.jsonl.
+    run_outputs: tuple[str, ...] = ()
 
     @field_validator("id")
     @classmethod
@@ -173,6 +183,13 @@ class Flow(FrozenModel):
     @classmethod
     def _env_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return env_names(value)
+
+    @field_validator("run_outputs")
+    @classmethod
+    def _run_outputs_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(tr("run_outputs に同じ名前が二度あります", "a name is listed twice in run_outputs"))
+        return value
 
     @model_validator(mode="after")
     def _records_or_record_columns(self) -> Flow:

@@ -23,7 +23,7 @@ from bots.errors import FrameworkError
 from bots.spec.types import Duration, RetryPolicy
 
 #: Keys every step may carry besides its action key.
-COMMON_KEYS = frozenset({"name", "timeout", "retry", "when", "commit", "id", "audit"})
+COMMON_KEYS = frozenset({"name", "timeout", "retry", "when", "commit", "id", "audit", "optional"})
 
 
 class StepBase(BaseModel):
@@ -39,6 +39,9 @@ class StepBase(BaseModel):
     retry: RetryPolicy | None = None
     when: str | None = None
     commit: bool = False
+    #: The step's element may be absent (a notice shown only sometimes): when it does not show
+    #: within ``settings.optional_wait`` the step is skipped with a notice instead of failing.
+    optional: bool = False
     #: An audit-ledger event recorded when the step succeeds (e.g. ``audit: login``).
     audit: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")
 

@@ -90,7 +90,11 @@ def _check(step: StepBase, w: Wording) -> str:
 
 @phrase("browser.click")
 def _click(step: StepBase, w: Wording) -> str:
-    return tr("{t}をクリック", "click {t}", t=target_phrase(_p(step).target))
+    p = _p(step)
+    if getattr(p, "opens", None) == "popup":
+        return tr("{t}をクリックし、開いた新しいウィンドウで続ける", "click {t} and go on in the new window it opens",
+                  t=target_phrase(p.target))
+    return tr("{t}をクリック", "click {t}", t=target_phrase(p.target))
 
 
 @phrase("browser.press")
@@ -128,7 +132,46 @@ def _read_text(step: StepBase, w: Wording) -> str:
 
 @phrase("browser.screenshot")
 def _screenshot(step: StepBase, w: Wording) -> str:
-    return tr("画面を画像で保存（{n}.png）", "save a screenshot ({n}.png)", n=_p(step).name)
+    p = _p(step)
+    kept = tr("、{i}", " and {i}", i=_into(p.into)) if p.into else ""
+    if p.target is not None:
+        return tr("{t}を画像で保存（{n}.png）{k}", "save {t} as an image ({n}.png){k}", t=target_phrase(p.target),
+                  n=p.name, k=kept)
+    return tr("画面を画像で保存（{n}.png）{k}", "save a screenshot ({n}.png){k}", n=p.name, k=kept)
+
+
+@phrase("browser.pdf")
+def _pdf(step: StepBase, w: Wording) -> str:
+    p = _p(step)
+    kept = tr("、{i}", " and {i}", i=_into(p.into)) if p.into else ""
+    return tr("画面を PDF で保存（{n}.pdf）{k}", "save the page as a PDF ({n}.pdf){k}", n=p.name, k=kept)
+
+
+@phrase("browser.reload")
+def _reload(step: StepBase, w: Wording) -> str:
+    return tr("画面を再読み込みする", "reload the page")
+
+
+@phrase("browser.switch_page")
+def _switch_page(step: StepBase, w: Wording) -> str:
+    if _p(step).page == "popup":
+        return tr("新しく開いたウィンドウに切り替える", "switch to the window that was opened")
+    return tr("最初のウィンドウに戻る", "switch back to the first window")
+
+
+@phrase("browser.close_page")
+def _close_page(step: StepBase, w: Wording) -> str:
+    return tr("開いたウィンドウを閉じ、最初のウィンドウに戻る", "close the opened window and go back to the first one")
+
+
+@phrase("browser.dialog")
+def _dialog(step: StepBase, w: Wording) -> str:
+    p = _p(step)
+    answer = tr("OK", "OK") if p.accept else tr("キャンセル", "Cancel")
+    expected = tr("（「{t}」を含むものだけ）", " (only one saying {t})", t=value_phrase(p.text, w)) if p.text is not None else ""
+    typed = tr("{v}を入力して", "type {v} and ", v=value_phrase(p.prompt, w)) if p.prompt is not None else ""
+    return tr("次に出る確認ダイアログ{e}には{p}「{a}」で答える", "answer the next dialog{e}: {p}press {a}",
+              e=expected, p=typed, a=answer)
 
 
 @phrase("browser.download")

@@ -1,9 +1,10 @@
 """Scheduled flows that are not approved, told when the schedule is checked or the daemon starts.
 
 The gate (:mod:`bots.governance.gate`) refuses such a flow in production mode, but only when it
-fires: at 2 a.m., with nobody there to approve it. ``schedule validate``, ``schedule list`` and the
-scheduler's start say it in office hours instead, for every schedule whose flow as it is on disk
-now is not the approved version.
+fires: at 2 a.m., with nobody there to approve it. ``schedule validate`` and the scheduler's start
+warn in office hours instead, for every schedule whose flow as it is on disk now is not the
+approved version; ``schedule list`` shows each flow's approval. Development mode runs unapproved
+flows (with a notice at each run), so there it is only listed, not warned about.
 """
 
 from __future__ import annotations
@@ -33,11 +34,7 @@ class ScheduledApproval:
     will_run: bool
 
     def warning(self, schedule_id: str) -> str:
-        """The line ``schedule validate`` and the daemon print for a flow that is not approved."""
-        if self.will_run:
-            return tr("スケジュール {s} のフロー {f} は承認されていない版です（{t}）。開発モードのため実行されます",
-                      "schedule {s}: flow {f} is not an approved version ({t}); it runs because this is development mode",
-                      s=schedule_id, f=self.flow, t=self.status)
+        """The line ``schedule validate`` and the daemon print for a flow production mode will refuse."""
         return tr("スケジュール {s} のフロー {f} は承認されていない版です（{t}）。本番モードのため実行時に拒否されます。"
                   "承認: python runner.py flows approve {f} --by 承認者ID",
                   "schedule {s}: flow {f} is not an approved version ({t}); production mode will refuse it when it "

@@ -68,8 +68,12 @@ class ConsoleListener(RunListener):
         if kind == "records_estimated":  # a streamed input: a total for the bar until the real count is known
             self.progress.update(self.task, total=data.get("estimate"))
             return
+        if kind == "log":  # the flow's own ``log:`` lines: its author meant them to be read
+            style = "yellow" if data.get("level") == "warning" else "cyan"
+            self.progress.console.print(f"  [{style}]{escape(message)}[/]")
+            return
         if kind in {"selector_drift", "recover_failed", "teardown_failed", "review_workbook", "resumed",
-                    "fresh_start", "session_expired", "records_unread", "unapproved_flow"} or (kind == "retry" and self.verbose):
+                    "fresh_start", "session_expired", "records_unread", "unapproved_flow"} or (kind in {"retry", "optional_absent"} and self.verbose):
             self.progress.console.print(f"  [yellow]{escape(message)}[/]")
 
     def run_finished(self, run: RunResult) -> None:
@@ -85,7 +89,18 @@ class ConsoleListener(RunListener):
                                                   l=escape(run.unread_after)))
         if run.error:
             table.add_row(tr("理由", "reason"), escape(run.error))  # table cells are markup too
+        if run.run_outputs:
+            table.add_row(f"[bold]{tr('実行結果', 'run results')}[/]", "")
+            for name, value in run.run_outputs.items():
+                table.add_row(f"  {escape(str(name))}", escape(shown(value)))
         self.console.print(table)
+
+
+def shown(value: Any) -> str:
+    """A run output as text: ``-`` when the flow never set it, dates as ISO dates."""
+    if value is None:
+        return "-"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def print_diagnostics(console: Console, diagnostics: list[Diagnostic], source: str | None = None) -> None:

@@ -45,6 +45,7 @@ class ResultsWorkbookListener(RunListener):
                      record.started if record.status is not Status.NOT_RUN else None)
         if run.unread_after is not None:
             book.note(unread_note(run.unread_after))
+        book.run_results(run.run_outputs)
         book.save()
         self.path = path
 

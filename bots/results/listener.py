@@ -184,5 +184,6 @@ class ListenerSet(RunListener):
             self._final_records = (key, [self._masked_record(record) for record in run.records])
         records = self._final_records[1]
         for listener in list(self.listeners):
-            masked = replace(run, error=self.masker.text(run.error) if run.error else run.error, records=records)
+            masked = replace(run, error=self.masker.text(run.error) if run.error else run.error, records=records,
+                             run_outputs=self.masker.mapping(run.run_outputs))
             self._call_one(listener, method, masked)

@@ -126,6 +126,9 @@ class RunResult:
     #: Where reading the input ended when a run stopped early on a long input: the rows after this
     #: location were never read (not run, not listed). None when every row was read.
     unread_after: str | None = None
+    #: The flow's ``run_outputs``, by name in declared order: values its setup/teardown left in
+    #: ``vars`` (None for one never set). Empty when the flow declares none.
+    run_outputs: dict[str, Any] = field(default_factory=dict)
 
     def fail(self, reason: str) -> None:
         """The run's own work failed after its records were settled (see :attr:`RunStatus.FAILED`):

@@ -18,7 +18,8 @@ from pydantic import Field, ValidationInfo
 from bots.i18n import tr
 from bots.spec.types import FrozenModel
 
-WEB_KINDS = ("role", "label", "text", "placeholder", "css", "xpath")
+#: ``near_label``: the form control next to a label text the page does not tie to it (no ``for=``).
+WEB_KINDS = ("role", "label", "text", "placeholder", "css", "xpath", "near_label")
 DESKTOP_KINDS = ("image", "text", "point", "region")
 #: Multi-scale matching tries these factors (1.0 first) when a candidate gives none.
 DEFAULT_SCALES = (1.0, 0.9, 1.1, 0.8, 1.25)

@@ -1,6 +1,8 @@
 """Selector maps (``selectors/<system>.yaml``): screens → named elements → ordered candidates.
 
-A screen change is fixed here, once, instead of in every flow that touches the screen.
+A screen change is fixed here, once, instead of in every flow that touches the screen. An element
+whose candidates hold ``{value}`` is parametrised (``bots.selectors.placeholder``): a flow names it
+``画面.要素[値]``. A screen inside an ``<iframe>`` says so with ``frame:``.
 """
 
 from __future__ import annotations
@@ -18,16 +20,25 @@ from bots.selectors.desktop_model import (
     check_image_file,
     map_kind,
 )
+from bots.selectors.placeholder import (
+    PLACEHOLDER,
+    SAMPLE,
+    css_with_value,
+    has_placeholder,
+    text_with_value,
+    xpath_with_value,
+)
 from bots.selectors.syntax import css_problem, template_problem, xpath_problem
 from bots.spec.governance_types import Zone
 from bots.spec.types import FrozenModel
 
 _KINDS = tuple(dict.fromkeys((*WEB_KINDS, *DESKTOP_KINDS)))
+_TEXT_FIELDS = ("role", "name", "label", "text", "placeholder", "near_label")
 
 
 class Candidate(FrozenModel):
-    """One way to find an element. Web: exactly one of role/label/text/placeholder/css/xpath;
-    desktop (``bots.selectors.desktop_model``): one of image/text/point/region."""
+    """One way to find an element. Web: exactly one of role/label/text/placeholder/css/xpath/
+    near_label; desktop (``bots.selectors.desktop_model``): one of image/text/point/region."""
 
     role: str | None = None
     name: str | None = None  #: accessible name, with ``role``
@@ -37,6 +48,9 @@ class Candidate(FrozenModel):
     placeholder: str | None = None
     css: str | None = None
     xpath: str | None = None
+    #: The input, select or textarea next to this label text (``<label>`` without ``for=``,
+    #: ``<th>``/``<td>``, ``<dt>``/``<dd>``, a text just before the control).
+    near_label: str | None = None
     image: str | None = None  #: desktop: a template file, relative to the map's folder
     point: tuple[int, int] | None = None  #: desktop: x, y relative to the window
     region: tuple[int, int, int, int] | None = None  #: desktop: x, y, width, height relative to the window
@@ -45,7 +59,7 @@ class Candidate(FrozenModel):
 
     _image_exists = field_validator("image")(check_image_file)
 
-    @field_validator("role", "name", "label", "text", "placeholder", "image")
+    @field_validator("role", "name", "label", "text", "placeholder", "near_label", "image")
     @classmethod
     def _not_blank(cls, value: str | None) -> str | None:
         # An empty text or label matches (nearly) everything: never what the author meant.
@@ -53,7 +67,7 @@ class Candidate(FrozenModel):
             raise ValueError(tr("空の値は書けません", "must not be empty"))
         return value
 
-    @field_validator("role", "name", "label", "text", "placeholder")
+    @field_validator("role", "name", "label", "text", "placeholder", "near_label")
     @classmethod
     def _not_a_template(cls, value: str | None) -> str | None:
         # Never rendered: "{{ record.x }}" would be looked for as written (bots.selectors.syntax).
@@ -66,7 +80,8 @@ class Candidate(FrozenModel):
     @classmethod
     def _css_parses(cls, value: str | None) -> str | None:
         # Refused here, not after a step's whole timeout in the middle of a run.
-        problem = None if value is None else template_problem(value) or css_problem(value)
+        # ``{value}`` is checked as the word it will be replaced by (escaped: it cannot add syntax).
+        problem = None if value is None else template_problem(value) or css_problem(css_with_value(value, SAMPLE))
         if problem:
             raise ValueError(problem)
         return value
@@ -74,7 +89,7 @@ class Candidate(FrozenModel):
     @field_validator("xpath")
     @classmethod
     def _xpath_parses(cls, value: str | None) -> str | None:
-        problem = None if value is None else template_problem(value) or xpath_problem(value)
+        problem = None if value is None else template_problem(value) or xpath_problem(xpath_with_value(value, SAMPLE))
         if problem:
             raise ValueError(problem)
         return value
@@ -82,6 +97,9 @@ class Candidate(FrozenModel):
     @model_validator(mode="after")
     def _exactly_one(self, info: ValidationInfo) -> Candidate:
         check_candidate_kinds([k for k in _KINDS if getattr(self, k) is not None], map_kind(info))
+        if self.parametrised and map_kind(info) == "desktop":
+            raise ValueError(tr("{p} は Web のセレクタ定義でだけ使えます", "{p} works in web selector maps only",
+                                p=PLACEHOLDER))
         if (self.confidence is not None or self.scales is not None) and self.image is None:
             raise ValueError(tr("confidence と scales は image と一緒に使います", "confidence and scales go with image"))
         if self.name is not None and self.role is None:
@@ -92,6 +110,24 @@ class Candidate(FrozenModel):
     def kind(self) -> str:
         """Which way this candidate finds its element (``role``, ``css``, ``image``…)."""
         return next(k for k in _KINDS if getattr(self, k) is not None)
+
+    @property
+    def parametrised(self) -> bool:
+        """Whether the candidate holds ``{value}`` (its element is named ``画面.要素[値]``)."""
+        return any(has_placeholder(getattr(self, f)) for f in (*_TEXT_FIELDS, "css", "xpath"))
+
+    def with_value(self, value: str) -> Candidate:
+        """This candidate for one value: escaped into ``css``/``xpath``, as it is elsewhere."""
+        update: dict[str, str] = {}
+        for field in _TEXT_FIELDS:
+            text = getattr(self, field)
+            if has_placeholder(text):
+                update[field] = text_with_value(text, value)
+        if self.css is not None and has_placeholder(self.css):
+            update["css"] = css_with_value(self.css, value)
+        if self.xpath is not None and has_placeholder(self.xpath):
+            update["xpath"] = xpath_with_value(self.xpath, value)
+        return self.model_copy(update=update)
 
     def describe(self) -> str:
         """The candidate in one short line, for drift notices and ``selectors check``."""
@@ -106,10 +142,18 @@ def _as_list(value: Any) -> Any:
 
 
 def _some(candidates: list[Candidate]) -> list[Candidate]:
-    """An element with no candidate could never be found: refused where it is written."""
+    """An element with no candidate could never be found: refused where it is written. A
+    parametrised element has ``{value}`` in every candidate: a fallback without it would find the
+    same element whatever the value (the wrong radio button), so it is refused too."""
     if not candidates:
         raise ValueError(tr("候補が一つもありません。見つけ方を一つ以上書いてください",
                             "no candidate: write at least one way to find the element"))
+    with_value = [c.parametrised for c in candidates]
+    if any(with_value) and not all(with_value):
+        missing = ", ".join(str(i + 1) for i, has in enumerate(with_value) if not has)
+        raise ValueError(tr("{p} を使う要素では、すべての候補に {p} を書いてください（書いていない候補: 第{n}候補）",
+                            "an element that uses {p} needs it in every candidate (candidate {n} lacks it)",
+                            p=PLACEHOLDER, n=missing))
     return candidates
 
 
@@ -123,6 +167,9 @@ class Screen(FrozenModel):
     title: str | None = None
     #: Desktop: a regular expression the screen's window title matches (``search``).
     window: str | None = None
+    #: Web: the ``<iframe>`` the screen is shown in (its css; a list for frames inside frames,
+    #: outermost first): every element of the screen is looked for inside it.
+    frame: tuple[str, ...] = ()
     elements: dict[str, Candidates]
     #: Elements shown only in some states of the screen (error messages, search results):
     #: ``selectors check`` reports them when absent but does not fail for it.
@@ -144,6 +191,20 @@ class Screen(FrozenModel):
                 raise ValueError(tr("{f} に要素でない名前があります: {n}", "{f} names no element: {n}",
                                     f=field, n=", ".join(unknown)))
         return self
+
+    @field_validator("frame", mode="before")
+    @classmethod
+    def _frames(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("frame")
+    @classmethod
+    def _frames_parse(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for css in value:
+            problem = template_problem(css) or css_problem(css)
+            if problem:
+                raise ValueError(problem)
+        return value
 
     @field_validator("elements", mode="before")
     @classmethod
@@ -169,6 +230,23 @@ class ErrorIndicator(FrozenModel):
     dismiss: str | None = None
     candidates: list[Candidate] = Field(min_length=1)
 
+    @field_validator("candidates")
+    @classmethod
+    def _no_value(cls, value: list[Candidate]) -> list[Candidate]:
+        # Nothing gives an error indicator a value: it would be looked for as "{value}".
+        if any(c.parametrised for c in value):
+            raise ValueError(tr("エラー表示の候補には {p} を書けません", "error indicators take no {p}", p=PLACEHOLDER))
+        return value
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """``注文.胴体[赤]`` → (``注文.胴体``, ``赤``); ``注文.胴体`` → (``注文.胴体``, None). The value is
+    everything between the first ``[`` and the final ``]``, brackets in it included."""
+    opening = ref.find("[")
+    if opening == -1 or not ref.endswith("]"):
+        return ref, None
+    return ref[:opening], ref[opening + 1:-1]
+
 
 class SelectorMap(FrozenModel):
     """One target system's screens and error indicators (``selectors/<system>.yaml``)."""
@@ -184,14 +262,47 @@ class SelectorMap(FrozenModel):
     screens: dict[str, Screen]
 
     def element(self, ref: str) -> list[Candidate]:
-        """The candidates of ``screen.element``; the reference is checked at load time."""
-        screen, _, name = ref.partition(".")
+        """The candidates of ``screen.element`` (a ``[value]`` is ignored here: see
+        :meth:`candidates_for`); the reference is checked at load time."""
+        screen, _, name = split_ref(ref)[0].partition(".")
         return self.screens[screen].elements[name]
 
     def has(self, ref: str) -> bool:
-        """Whether ``screen.element`` exists: what flow checks ask before a run."""
-        screen, _, name = ref.partition(".")
+        """Whether ``screen.element`` exists (``[value]`` ignored): what flow checks ask before a run."""
+        screen, _, name = split_ref(ref)[0].partition(".")
         return screen in self.screens and name in self.screens[screen].elements
+
+    def parametrised(self, ref: str) -> bool:
+        """Whether the element takes a value (its candidates hold ``{value}``)."""
+        return any(c.parametrised for c in self.element(ref))
+
+    def candidates_for(self, ref: str) -> list[Candidate]:
+        """The candidates of ``画面.要素`` or, for a parametrised element, ``画面.要素[値]`` with the
+        value put in. A value for an element without ``{value}`` (or none for one with it) raises
+        ValueError with the message ``validate`` shows for the same mistake."""
+        base, value = split_ref(ref)
+        if problem := self.value_problem(ref):
+            raise ValueError(problem)
+        candidates = self.element(base)
+        return candidates if value is None else [c.with_value(value) for c in candidates]
+
+    def value_problem(self, ref: str) -> str | None:
+        """Why ``ref``'s brackets do not fit its element (``validate`` and the run say the same)."""
+        base, value = split_ref(ref)
+        if value is not None and not self.parametrised(base):
+            return tr("要素 {r} は値を受け取りません（候補に {p} がありません）。[…] を外すか、候補に {p} を書いてください",
+                      "element {r} takes no value (no candidate holds {p}): drop the […] or put {p} in its candidates",
+                      r=base, p=PLACEHOLDER)
+        if value is None and self.parametrised(base):
+            return tr("要素 {r} は値で決まる要素です（候補に {p} があります）。{r}[値] と書いてください（例: {r}[{{{{ record.列名 }}}}]）",
+                      "element {r} depends on a value (its candidates hold {p}): write {r}[value] "
+                      "(e.g. {r}[{{{{ record.column }}}}])", r=base, p=PLACEHOLDER)
+        return None
+
+    def frame_of(self, ref: str) -> tuple[str, ...]:
+        """The iframes (outermost first) the element's screen is shown in; () on the page itself."""
+        screen = split_ref(ref)[0].partition(".")[0]
+        return self.screens[screen].frame if screen in self.screens else ()
 
     def fallback_commit_allowed(self, ref: str) -> bool:
         """Whether a commit step may act on ``screen.element`` found by a fallback candidate."""

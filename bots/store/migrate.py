@@ -6,19 +6,25 @@ newer Kazaguruma is refused: guessing at an unknown schema could corrupt the aud
 
 A new revision (developers only): ``python -m bots.store.migrate "what changed"``; then edit
 the file by hand — migrations must not import the ORM models, which keep changing.
+
+Opening a store that is already current is the common case (every run, every ``audit`` command),
+and Alembic costs 0.1–0.2 s there for nothing: importing it, reading every revision script, and
+its own version check. So :func:`upgrade` first reads ``alembic_version`` itself and compares it
+with :data:`SHIPPED_HEAD` — the highest numbered script in ``migrations/versions/`` (revisions are
+numbered ``0001``, ``0002``, … and each file is named after its number) — and loads Alembic only
+when they differ: an empty database, an older one to upgrade, or a newer one to refuse.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from bots.errors import StoreError, StoreVersionError
 from bots.i18n import tr
@@ -27,8 +33,36 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: Serialises concurrent upgrades of one PostgreSQL database (any constant unique to us).
 _PG_LOCK_KEY = 0x4B5A5354  # "KZST"
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+
+def shipped_head() -> str | None:
+    """The newest revision shipped, from the scripts' file names alone (``0004_approvals.py`` →
+    ``"0004"``): no Alembic, no script is read. None when no script is named so."""
+    numbers = [match.group(1) for path in (MIGRATIONS / "versions").glob("*.py")
+               if (match := re.fullmatch(r"(\d{4})_\w+\.py", path.name))]
+    return max(numbers, key=int) if numbers else None
+
+
+#: The head this code knows, as found when the module was imported (see the module docstring).
+SHIPPED_HEAD = shipped_head()
+
+
+def stamped_revisions(connection: Connection) -> list[str] | None:
+    """The revisions ``alembic_version`` holds, read with plain SQL; None when it cannot be read
+    (an empty database has no such table): Alembic then looks for itself."""
+    try:
+        return [str(row[0]) for row in connection.execute(text("SELECT version_num FROM alembic_version"))]
+    except DBAPIError:
+        return None
+
 
 def _config(connection: Connection | None = None) -> Config:
+    # lazy: Alembic only when the schema must change or be checked in depth (module docstring).
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -37,6 +71,9 @@ def _config(connection: Connection | None = None) -> Config:
 
 def scripts() -> ScriptDirectory:
     """The revision scripts shipped in the package; no ``alembic.ini`` is needed."""
+    # lazy: see _config.
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
@@ -49,13 +86,16 @@ def head_revision() -> str:
 
 
 def current_revision(connection: Connection) -> str | None:
-    """The database's revision, or None for an empty database."""
-    heads = MigrationContext.configure(connection).get_current_heads()
+    """The database's revision, or None for an empty database (read as :func:`stamped_revisions`)."""
+    heads = stamped_revisions(connection)
     return heads[0] if heads else None
 
 
 def check_not_newer(connection: Connection) -> None:
     """Refuse a database migrated by a newer Kazaguruma (a revision this code does not know)."""
+    # lazy: see _config.
+    from alembic.runtime.migration import MigrationContext
+
     known = {script.revision for script in scripts().walk_revisions()}
     current = MigrationContext.configure(connection).get_current_heads()
     unknown = [revision for revision in current if revision not in known]
@@ -81,8 +121,26 @@ def check_encoding(connection: Connection) -> None:
             e=encoding))
 
 
+def current_at_head(engine: Engine) -> bool:
+    """Whether the database is stamped with exactly :data:`SHIPPED_HEAD` (and, on PostgreSQL, is
+    UTF-8): then there is nothing to upgrade and nothing newer to refuse. One short read."""
+    if SHIPPED_HEAD is None:
+        return False
+    with engine.connect() as connection:
+        if stamped_revisions(connection) != [SHIPPED_HEAD]:
+            return False
+        check_encoding(connection)
+    return True
+
+
 def upgrade(engine: Engine, revision: str = "head") -> str:
-    """Upgrade the database to ``revision`` in one transaction; returns the revision reached."""
+    """Upgrade the database to ``revision`` in one transaction; returns the revision reached.
+    A database already at the shipped head is only read (:func:`current_at_head`)."""
+    if revision == "head" and current_at_head(engine):
+        return SHIPPED_HEAD or ""
+    # lazy: see _config.
+    from alembic import command
+
     with engine.begin() as connection:
         check_encoding(connection)
         if connection.dialect.name == "postgresql":
@@ -95,6 +153,9 @@ def upgrade(engine: Engine, revision: str = "head") -> str:
 
 def new_revision(message: str) -> None:
     """Write the next numbered revision script (developers; not used at run time)."""
+    # lazy: see _config.
+    from alembic import command
+
     head = head_revision()
     command.revision(_config(), message=message, rev_id=f"{int(head) + 1:04d}")
 

@@ -40,7 +40,7 @@ def _run_row(run: Run, records: tuple[RecordRow, ...] = ()) -> RunRow:
                   failed=run.failed, review=run.review, not_run=run.not_run, total=run.total,
                   input_name=run.input_name, input_sha256=run.input_sha256, dry_run=run.dry_run, error=run.error,
                   records=records, journal_id=run.journal_id, resumed_from=run.resumed_from,
-                  fingerprint=run.fingerprint, approval=run.approval)
+                  fingerprint=run.fingerprint, approval=run.approval, run_outputs=dict(run.run_outputs or {}))
 
 
 def _record_row(row: RecordOutcome) -> RecordRow:

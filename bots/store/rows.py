@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bots.results.model import Status, StepResult
@@ -57,6 +57,8 @@ class RunRow:
     resumed_from: str | None = None
     fingerprint: str | None = None
     approval: str | None = None
+    #: The flow's run-level results (``run_outputs``) by name, in declared order; {} when none.
+    run_outputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

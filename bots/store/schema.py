@@ -95,6 +95,9 @@ class Run(Base):
     #: and whether that was approved when the run started (approved / pending / changed / unapproved).
     fingerprint: Mapped[str | None] = mapped_column(HASH)
     approval: Mapped[str | None] = mapped_column(String(20))
+    #: The flow's run-level results (``run_outputs``), masked, by name in declared order; None when
+    #: it declares none. JSON, not JSONB: PostgreSQL's JSONB would reorder the names.
+    run_outputs: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_runs_started_at", "started_at"),

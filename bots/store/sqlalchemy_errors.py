@@ -7,14 +7,19 @@ staff can act on: locked or unreachable (``OperationalError``), a duplicate or d
 (``IntegrityError``), another database error. The database's own text follows; the SQL statement
 and its parameters do not, as parameters can hold a citizen's data (they stay on the chained
 exception, ``__cause__``, for the log).
+
+Alembic's error class joins the mapping only when Alembic itself is loaded (:func:`mapped`): a
+store already at the current schema opens without Alembic (:mod:`bots.store.migrate`), and an
+Alembic error cannot be raised before Alembic is imported.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from alembic.util import CommandError
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError, StatementError
 
 from bots.errors import StoreError
@@ -29,16 +34,24 @@ MAPPED: dict[type[BaseException], tuple[str, str]] = {
                        "the database cannot be reached, is locked, or cannot be written"),
     DBAPIError: ("データベースがエラーを返しました", "the database reported an error"),
     SQLAlchemyError: ("データベース操作のエラーです", "a database error"),
-    CommandError: ("データベースの構成を更新できません", "the schema migration failed"),
     ImportError: ("データベースのドライバーがありません", "the database driver is not installed"),
     ValueError: ("保存できない値です", "a value that cannot be stored"),
 }
-_CAUGHT = tuple(MAPPED)
+#: Alembic's error (``alembic.util.CommandError``), mapped once Alembic is loaded.
+MIGRATION_FAILED = ("データベースの構成を更新できません", "the schema migration failed")
+
+
+def mapped() -> dict[type[BaseException], tuple[str, str]]:
+    """:data:`MAPPED`, with Alembic's error first when Alembic is loaded (see the module docstring)."""
+    util: Any = sys.modules.get("alembic.util")
+    if util is None:
+        return MAPPED
+    return {util.CommandError: MIGRATION_FAILED, **MAPPED}
 
 
 def hint(exc: BaseException) -> tuple[str, str] | None:
     """The mapped (日本語, English) hint for ``exc``, or None when no entry covers it."""
-    return next((h for source, h in MAPPED.items() if isinstance(exc, source)), None)
+    return next((h for source, h in mapped().items() if isinstance(exc, source)), None)
 
 
 def detail(exc: BaseException) -> str:
@@ -67,5 +80,5 @@ def edge(what: str, url: str) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except _CAUGHT as exc:
+    except tuple(mapped()) as exc:
         raise translate(exc, what, url) from exc

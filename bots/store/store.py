@@ -134,6 +134,7 @@ class RunStore(JournalMethods, ApprovalMethods):
                 # The engine counts the records as they stream: exact once the input was read to the end; when
                 # a stop left the rest unread it is unknown (len(records) would make the run look finished).
                 "total": run.total if run.total is not None or run.unread_after else (len(run.records) or None),
+                "run_outputs": dict(run.run_outputs) or None,
             }
             _update_one(session, run.run_id, values)
             session.execute(delete(StepTimingRow).where(StepTimingRow.run_id == run.run_id))

@@ -4,6 +4,10 @@ The run goes through the library entry point like every other (trigger ``tray``,
 the one who ran it), so the run store, the ledger, the results workbook, the role check and the
 approval gate are exactly those of ``runner.py run``. Browser bots run headless: the PC stays
 usable while they work.
+
+Like ``runner.py run``, the worker starts Chromium while the run machinery is being imported
+(a helper thread imports it; this thread, which runs the flow, starts the browser: Playwright's
+sync API is bound to it), so the run machinery is imported inside the functions that use it.
 """
 
 from __future__ import annotations
@@ -12,18 +16,21 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from loguru import logger
 
-from bots.api import RunRequest, current_user, open_trail, run_flow, validate
 from bots.engine.abort_hotkey import configured as abort_hotkey
 from bots.errors import ExitCode, FlowError, InputFileError, KazagurumaError, Refused
+from bots.flow.peek import drives_a_browser
 from bots.i18n import set_language, tr
 from bots.project import Project
 from bots.results.listener import RunInfo, RunListener
 from bots.results.model import RecordResult, RunResult, Status
 from bots.tray.protocol import SHOWN_NOTICES, decode, encode
+
+if TYPE_CHECKING:
+    from bots.api import RunRequest
 
 Emit = Callable[..., None]
 
@@ -76,6 +83,9 @@ def _listen_for_commands(stream: IO[str], stop: threading.Event) -> None:
 
 def serve(request: RunRequest, project: Project, emit: Emit, stop: threading.Event) -> int:
     """Run one request for the tray; the exit code is the run's (4 when refused, 2 for a bad flow or input)."""
+    # lazy: the run machinery (imported meanwhile by :func:`warm_up`'s helper thread).
+    from bots.api import open_trail, run_flow
+
     desktop = _uses_desktop(request, project)
     progress = ProgressEvents(emit, desktop)
     try:
@@ -98,8 +108,42 @@ def serve(request: RunRequest, project: Project, emit: Emit, stop: threading.Eve
 
 def _uses_desktop(request: RunRequest, project: Project) -> bool:
     """Whether the bot holds mouse and keyboard (the tray then shows the abort hotkey in large type)."""
+    # lazy: see serve.
+    from bots.api import validate
+
     loaded, _ = validate(Path(request.cwd or project.root) / request.flow, project)
     return loaded is not None and loaded.uses_desktop()
+
+
+def _import_run_machinery() -> None:
+    """The helper thread's share: what the run imports, and the flow models' one-off build."""
+    try:
+        # lazy: all of it loads here, in the helper thread, while the browser starts.
+        import bots.adapters.browser  # noqa: F401
+        import bots.adapters.excel_reader  # noqa: F401
+        import bots.api.running  # noqa: F401
+        from bots.flow.model import rebuild_models
+
+        rebuild_models()
+    except Exception:  # noqa: BLE001 - imported again by the run itself, which reports the failure
+        pass
+
+
+def warm_up(flow: Path) -> bool:
+    """Start Chromium in this thread while a helper thread imports the run machinery, when the
+    flow drives a browser; else just import. True when a browser was started for the run to take
+    (:func:`bots.adapters.browser_pool.discard_prestarted` closes it if the run does not)."""
+    if not drives_a_browser(flow):
+        return False
+    # lazy: Playwright only for a browser bot.
+    from bots.adapters import browser_pool
+
+    importer = threading.Thread(target=_import_run_machinery, name="import the run machinery", daemon=True)
+    importer.start()
+    try:
+        return browser_pool.prestart(headless=True)
+    finally:
+        importer.join()
 
 
 def main() -> int:
@@ -115,6 +159,24 @@ def main() -> int:
         with out_lock:
             sys.stdout.write(encode(event, **values) + "\n")
             sys.stdout.flush()
+
+    flow, cwd = fields.get("flow"), fields.get("cwd")
+    warmed = isinstance(flow, str) and warm_up(
+        Path(cwd if isinstance(cwd, str) and cwd else Project.discover().root) / flow)
+    try:
+        return _run(fields, emit)
+    finally:
+        if warmed:  # a browser the run did not take (refused, or it failed before its first browser step)
+            # lazy: imported by warm_up already.
+            from bots.adapters.browser_pool import discard_prestarted
+
+            discard_prestarted()
+
+
+def _run(fields: dict[str, Any], emit: Emit) -> int:
+    """Check the request, start listening for stop commands, run."""
+    # lazy: see serve.
+    from bots.api import RunRequest, current_user
 
     try:
         request = RunRequest.model_validate({**fields, "trigger": "tray", "user": current_user(), "headless": True})

@@ -8,6 +8,9 @@ compare the reader's verdicts with ground truth instead of re-deriving it.
 
 Names avoid 外字 and non-JIS itaiji (高橋, not 髙橋): the demo must key cleanly everywhere.
 Regenerate the committed list with ``python -m kazaguruma_demo.sample_data [path]``.
+
+The order list of the single-page order app (``/spa/``, flow ``flows/spa_chumon.yaml``) comes from
+:func:`make_orders`; regenerate it with ``python -m kazaguruma_demo.sample_data spa [path]``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from bots.masking import mynumber_check_digit
 from bots.records.model import ColumnSpec
 from bots.records.wareki import to_wareki
+from kazaguruma_demo.web.spa_form import BODIES, HEADS, LEGS
 
 HEADERS = (
     "氏名", "フリガナ", "生年月日", "性別", "郵便番号", "住所", "電話番号", "個人番号", "申請種別", "同意", "備考",
@@ -251,5 +255,57 @@ def _spoil(row: dict[str, object], kind: str, rng: random.Random) -> dict[str, o
     return spoilt
 
 
+ORDER_HEADERS = ("依頼番号", "頭部", "胴体", "脚部", "配送先", "数量")
+SPA_PATH = Path("flows/data/spa_chumon.xlsx")
+_DEPARTMENTS = ("防災課", "市民課", "道路管理課", "上下水道課", "環境保全課", "消防本部 警防課")
+
+
+def make_orders(n: int, seed: int) -> list[dict[str, object]]:
+    """``n`` orders of the single-page order app (dicts keyed by :data:`ORDER_HEADERS`), all valid:
+    依頼番号 ``K-0001``…, every 頭部 and 胴体 the form offers, numbers stored as numbers."""
+    rng = random.Random(f"{seed}/orders")
+    rows: list[dict[str, object]] = []
+    for number in range(1, n + 1):
+        _, town, _, chome = rng.choice(PLACES)
+        place = f"{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号" if chome else f"{rng.randint(1, 999)}番地"
+        rows.append({
+            "依頼番号": f"K-{number:04d}",
+            "頭部": rng.choice(HEADS),
+            "胴体": rng.choice(BODIES),
+            "脚部": rng.randint(LEGS.start, LEGS.stop - 1),
+            "配送先": f"{town}{place} {rng.choice(_DEPARTMENTS)}",
+            "数量": rng.randint(1, 5),
+        })
+    return rows
+
+
+def write_orders_xlsx(path: Path, rows: Sequence[dict[str, object]], sheet: str = "注文一覧") -> Path:
+    """Write the orders under a bold header (the sheet the sample flow reads)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(list(ORDER_HEADERS))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([row.get(h) for h in ORDER_HEADERS])
+    for i, width in enumerate((10, 12, 10, 6, 52, 6), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def build_spa_workbook(path: Path = SPA_PATH, n: int = 20, seed: int = 2026) -> list[dict[str, object]]:
+    """The committed order list of the sample flow ``flows/spa_chumon.yaml``."""
+    rows = make_orders(n, seed)
+    write_orders_xlsx(path, rows)
+    return rows
+
+
 if __name__ == "__main__":
-    build_demo_workbook(Path(sys.argv[1]) if len(sys.argv) > 1 else DEMO_PATH)
+    if sys.argv[1:2] == ["spa"]:
+        build_spa_workbook(Path(sys.argv[2]) if len(sys.argv) > 2 else SPA_PATH)
+    else:
+        build_demo_workbook(Path(sys.argv[1]) if len(sys.argv) > 1 else DEMO_PATH)

@@ -59,7 +59,7 @@ def test_make_demo_in_english_writes_every_results_workbook(tmp_path: Path) -> N
     finally:
         book.close()
     header, bots = rows[0], {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:] if row[0]}
-    assert sorted(bots) == ["desktop-nyuryoku", "shinsei-nyuryoku", "shinsei-ocr"], header
+    assert sorted(bots) == ["desktop-nyuryoku", "shinsei-nyuryoku", "shinsei-ocr", "spa-chumon"], header
     assert all(bot["last result"] == "completed" and bot["runs (30 days)"] == 1 for bot in bots.values()), bots
     page = Path(procedure.group(1)).read_text(encoding="utf-8")
     assert "Purpose" in page and "shinsei-nyuryoku" in page

@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -458,3 +459,59 @@ def test_a_run_that_stopped_before_its_first_record_is_not_offered_for_resume(st
     assert store.find_interrupted(FLOW, SHA) is None
     journal(store, "r1", "r1", [(JournalState.CONFIRMED, False)])
     assert store.find_interrupted(FLOW, SHA) is not None
+
+
+# --- RunJournal: in_progress written in the background, the commit pair before going on ----------
+
+
+class HeldStore:
+    """The real run store, with each write's state and thread noted, and ``in_progress`` writes
+    held until ``release`` is set (to catch the journal writing in the background)."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        self.release = threading.Event()
+        self.writes: list[tuple[JournalState, str]] = []
+
+    def mark(self, journal_id: str, run_id: str, index: int, state: JournalState, **details: Any) -> None:
+        if state is S.IN_PROGRESS:
+            assert self.release.wait(30), "never released"
+        self.store.mark(journal_id, run_id, index, state, **details)
+        self.writes.append((state, threading.current_thread().name))
+
+
+def test_in_progress_is_written_in_the_background_and_the_commit_pair_waits_for_it(store: RunStore) -> None:
+    held = HeldStore(store)
+    run = RunJournal(held, "job-1", "r1", Masker())  # type: ignore[arg-type]
+
+    run.mark(1, S.IN_PROGRESS, "申請-1")  # returns while its write is still held
+    assert held.writes == [] and store.entries("job-1") == {}
+    submitting = threading.Thread(target=run.record(1, "申請-1").submitting)
+    submitting.start()
+    submitting.join(0.3)
+    assert submitting.is_alive(), "the commit step's mark went ahead of the record's earlier write"
+    held.release.set()
+    submitting.join(30)
+
+    assert [state for state, _ in held.writes] == [S.IN_PROGRESS, S.SUBMITTING]  # the engine's order
+    assert held.writes[0][1] == "journal writer" and held.writes[1][1] != "journal writer"
+    assert store.entries("job-1")[1].state is S.SUBMITTING  # durable when submitting() returned
+    run.mark(1, S.CONFIRMED, "申請-1", outputs={"受付番号": "R-1"})
+    assert store.entries("job-1")[1].state is S.CONFIRMED  # a record's end is written before it returns
+
+
+def test_a_background_write_that_failed_fails_the_next_mark_and_flush(store: RunStore, store_url: str) -> None:
+    raw = create_engine(store_url)
+    with raw.begin() as connection:
+        connection.execute(text("DROP TABLE record_journal"))
+    raw.dispose()
+    run = RunJournal(store, "job-1", "r1", Masker())
+
+    run.mark(1, S.IN_PROGRESS, "申請-1")  # queued: its failure shows at the next write
+    with pytest.raises(JournalError, match="record_journal") as caught:
+        run.mark(1, S.SUBMITTING, "申請-1")
+    assert isinstance(caught.value.__cause__, StoreError)
+    with pytest.raises(JournalError):  # and keeps failing: nothing is keyed without a journal
+        run.flush()
+    with pytest.raises(JournalError):
+        run.mark(2, S.IN_PROGRESS, "申請-2")

@@ -30,9 +30,9 @@ def raw(store_url: str) -> Iterator[Engine]:
 def test_a_fresh_database_migrates_to_head_and_matches_the_models(store_url: str, raw: Engine) -> None:
     with RunStore(store_url) as store:
         assert store.revision() is None
-        assert store.migrate() == head_revision() == "0004"
-        assert store.migrate() == "0004"  # idempotent
-        assert store.revision() == "0004"
+        assert store.migrate() == head_revision() == "0005"
+        assert store.migrate() == "0005"  # idempotent
+        assert store.revision() == "0005"
     assert set(inspect(raw).get_table_names()) == ALL_TABLES
     with raw.connect() as connection:
         # The migration scripts build exactly the tables the ORM models describe.
@@ -53,7 +53,7 @@ def test_an_older_database_is_upgraded_on_open_and_keeps_its_rows(store_url: str
              "f": False})
 
     with RunStore.open(store_url, tmp_path / "logs") as store:
-        assert store.revision() == "0004"
+        assert store.revision() == "0005"
         run = store.get_run("old-1")
         assert run is not None and (run.flow_id, run.os_user, run.trigger) == ("申請入力", "山田", "schedule")
         assert run.started_at.isoformat() == "2026-04-01T00:00:00+00:00"
@@ -76,7 +76,7 @@ def test_a_database_newer_than_the_code_is_refused(store_url: str, raw: Engine, 
     with pytest.raises(StoreVersionError, match=expected) as caught:
         RunStore.open(store_url, tmp_path / "logs")
 
-    assert "0099" in str(caught.value) and "0004" in str(caught.value)
+    assert "0099" in str(caught.value) and "0005" in str(caught.value)
     with raw.connect() as connection:  # left untouched
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0099"
 
@@ -86,7 +86,7 @@ def test_a_sqlite_store_defaults_to_the_logs_folder_in_wal_mode(tmp_path: Path,
     monkeypatch.delenv("KZ_STORE_URL", raising=False)
     logs = tmp_path / "ログ"  # non-ASCII folders are normal on 職員 PCs (C:/Users/山田/…)
     with RunStore.open(None, logs) as store:
-        assert store.revision() == "0004"
+        assert store.revision() == "0005"
     engine = create_engine("sqlite:///" + (logs / "kazaguruma.sqlite3").as_posix())
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
@@ -97,7 +97,7 @@ def test_kz_store_url_is_used_when_no_url_is_given(store_url: str, tmp_path: Pat
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KZ_STORE_URL", store_url)
     with RunStore.open(None, tmp_path / "logs") as store:
-        assert store.revision() == "0004"
+        assert store.revision() == "0005"
     assert not (tmp_path / "logs" / "kazaguruma.sqlite3").exists()
 
 

@@ -32,8 +32,8 @@ def test_production_mode_warns_until_the_scheduled_flow_is_approved(tmp_path: Pa
     assert "承認済み" in kz("schedule", "list", "--now", NOW).stdout
 
 
-def test_development_mode_says_the_unapproved_flow_runs_anyway(tmp_path: Path) -> None:
-    root = governed_project(tmp_path / "町役場")
-    checked = runner_in(root)("schedule", "validate", "--now", NOW)
-    assert checked.returncode == 0, checked.stdout
-    assert "開発モードのため実行されます" in checked.stdout
+def test_development_mode_lists_the_approval_without_a_warning(tmp_path: Path) -> None:
+    kz = runner_in(governed_project(tmp_path / "町役場"))
+    checked = kz("schedule", "validate", "--now", NOW)
+    assert checked.returncode == 0 and "承認されていない版" not in checked.stdout, checked.stdout
+    assert "一度も承認されていません" in kz("schedule", "list", "--now", NOW).stdout

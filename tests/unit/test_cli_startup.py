@@ -8,6 +8,7 @@ OCR (OpenCV) and the tray (Qt).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -22,6 +23,8 @@ from typer.testing import CliRunner
 from bots import i18n
 from bots.cli import warm
 from bots.cli.app import Commands, app
+from bots.flow.peek import drives_a_browser
+from bots.store import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
 HEAVY = ("playwright", "sqlalchemy", "alembic", "openpyxl", "numpy", "cv2", "pytesseract", "pypdfium2", "PySide6")
@@ -176,7 +179,7 @@ def test_the_flow_file_is_the_first_yaml_argument_that_exists(tmp_path: Path) ->
     ("systems: [unclosed\n", False),  # broken YAML: validate reports it, nothing is started
 ])
 def test_a_flow_drives_a_browser_when_it_declares_a_web_system(tmp_path: Path, systems: str, expected: bool) -> None:
-    assert warm.drives_a_browser(write(tmp_path / "f.yaml", "id: f\n" + systems)) is expected
+    assert drives_a_browser(write(tmp_path / "f.yaml", "id: f\n" + systems)) is expected
 
 
 def test_only_a_run_of_a_web_flow_overlaps_and_never_for_help(tmp_path: Path) -> None:
@@ -186,3 +189,29 @@ def test_only_a_run_of_a_web_flow_overlaps_and_never_for_help(tmp_path: Path) ->
     assert warm.run_overlap([str(desktop)]) is None
     assert warm.run_overlap(["--input", "x.xlsx"]) is None
     assert warm.run_overlap([str(REPO / "flows/shinsei_nyuryoku.yaml")]) is not None
+
+
+def _stored_run(logs: Path, run_id: str, flow: Path) -> None:
+    """A run in the default SQLite run store, with the request ``resume`` starts again."""
+    with RunStore.open(None, logs) as store:
+        store.start_run(run_id=run_id, flow_id="f", flow_version="1", flow_hash="a" * 64, selectors_hash=None,
+                        trigger="manual", os_user="u", host="h", started_at=dt.datetime.now(dt.UTC),
+                        request={"flow": flow.name, "cwd": str(flow.parent)})
+
+
+def test_resume_starts_the_browser_for_a_stored_web_flow_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KZ_LOGS", str(tmp_path / "logs"))
+    monkeypatch.delenv("KZ_STORE_URL", raising=False)
+    web = write(tmp_path / "web.yaml", "id: w\nsystems:\n  site: {base_url: 'http://x'}\n")
+    desk = write(tmp_path / "desk.yaml", "id: d\nsystems:\n  app: {kind: desktop}\n")
+    _stored_run(tmp_path / "logs", "run-web", web)
+    _stored_run(tmp_path / "logs", "run-desk", desk)
+
+    assert warm.stored_flow("run-web") == web and warm.stored_flow("run-desk") == desk
+    assert warm.resume_overlap(["run-web"]) is not None
+    assert warm.resume_overlap(["run-desk"]) is None
+    assert warm.resume_overlap(["run-web", "--help"]) is None
+    assert warm.stored_flow("no-such-run") is None
+    assert warm.resume_overlap(["no-such-run"]) is not None  # cannot tell: started anyway, closed if unused
+    monkeypatch.setenv("KZ_STORE_URL", "postgresql://elsewhere/db")
+    assert warm.stored_flow("run-web") is None  # not read without the store's driver

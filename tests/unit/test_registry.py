@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 import bots.actions  # noqa: F401  (fills the registry)
 from bots import registry
-from bots.actions.browser import TargetParams
+from bots.actions.browser import ClickParams, TargetParams
 from bots.actions.control import CallParams, SetParams
 from bots.errors import FrameworkError
 from bots.flow.model import Flow, rebuild_models
@@ -128,7 +128,7 @@ def test_every_params_model_forbids_unknown_keys(spec: ActionSpec) -> None:
 
 
 def test_shorthand_expands_a_scalar_into_its_field() -> None:
-    assert registry.get("browser.click").params is TargetParams
+    assert registry.get("browser.click").params is ClickParams
     assert registry.get("call").params is CallParams
 
     assert TargetParams.model_validate("申請入力.確認へ").target == "申請入力.確認へ"

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from . import attachments
+from . import attachments, spa
 from .config import DemoWebConfig
 from .context import (
     EXTENSION_KEY,
@@ -71,7 +71,8 @@ def _before_request() -> ResponseReturnValue | None:
     if request.method == "POST":
         if path == attachments.PATH:  # the one form that carries files: the form is read just below
             request.max_content_length = attachments.REQUEST_MAX_BYTES
-        token = request.form.get("csrf_token", "")
+        # Forms send the token as a field; the single-page app's JSON requests in a header.
+        token = request.form.get("csrf_token", "") or request.headers.get("X-CSRF-Token", "")
         if not token or not secrets.compare_digest(token.encode(), session.csrf_token.encode()):
             return bad_request("不正な要求です（CSRFトークン）")
     return None
@@ -191,6 +192,7 @@ def create_app(config: DemoWebConfig) -> Flask:
     app.add_url_rule("/healthz", "healthz", healthz)
     app.register_blueprint(entry_bp)
     app.register_blueprint(attachments.bp)
+    spa.init_app(app, config)
     return app
 
 

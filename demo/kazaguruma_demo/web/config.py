@@ -35,6 +35,10 @@ class DemoWebConfig:
     申請検索) found here is shown as its replacement (``{"氏名": "お名前"}``), while ids, names and
     layout stay: a label-based selector no longer matches, a css one still does (selector drift).
     ``clock`` is a monotonic seconds source used only for session idle expiry.
+    ``spa_error_rate``: probability that a submit of the single-page order app (``/spa/``) fails with
+    HTTP 500 before anything is stored (seeded by ``seed``): the error alert a flow must retry.
+    ``spa_notice_every``: the order app's notice modal shows on load 1, 1 + n, 1 + 2n, … of its order
+    screen (0: never), so a flow meets it on some records only, deterministically.
     """
 
     db_path: Path
@@ -53,10 +57,16 @@ class DemoWebConfig:
     maintenance: bool = False
     relabel: Mapping[str, str] = field(default_factory=dict)
     clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+    spa_error_rate: float = 0.0
+    spa_notice_every: int = 3
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.fault_rate <= 1.0 and 0.0 <= self.slow_rate <= 1.0):
             raise ValueError(f"fault_rate must be within 0..1, got {self.fault_rate}")
+        if not 0.0 <= self.spa_error_rate <= 1.0:
+            raise ValueError(f"spa_error_rate must be within 0..1, got {self.spa_error_rate}")
+        if self.spa_notice_every < 0:
+            raise ValueError(f"spa_notice_every must be >= 0, got {self.spa_notice_every}")
         if self.fault_mode not in ("before", "after_commit"):
             raise ValueError(f"fault_mode must be 'before' or 'after_commit', got {self.fault_mode!r}")
         if self.slow_ms < 0:
