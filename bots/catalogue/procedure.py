@@ -255,7 +255,22 @@ def _outputs(loaded: LoadedFlow | None) -> tuple[Block, ...]:
     if flow.outputs:
         blocks.append(Para(tr("結果ファイルに書き戻す値: {o}", "values written back to the results workbook: {o}",
                               o=tr("・", ", ").join(tr("『{n}』", "“{n}”", n=n) for n in flow.outputs))))
+    if flow.run_outputs:
+        blocks.append(_run_outputs(flow.run_outputs, with_workbook=flow.records is not None))
     return tuple(blocks)
+
+
+def _run_outputs(names: tuple[str, ...], *, with_workbook: bool) -> Para:
+    """The values a run keeps once for the whole run (read before the first or after the last
+    record), and where staff find them."""
+    where = (tr("結果ファイルの「実行結果」シート、実行終了時の画面、実行の記録（python runner.py audit show <実行ID>）",
+                "the results workbook's 実行結果 sheet, the screen at the end of the run and the run's record "
+                "(python runner.py audit show <run id>)") if with_workbook else
+             tr("実行終了時の画面、実行の記録（python runner.py audit show <実行ID>）",
+                "the screen at the end of the run and the run's record (python runner.py audit show <run id>)"))
+    return Para(tr("実行全体で1つ残す値（実行結果）: {o}。最初の行の前・最後の行の後に読み取り、{w} に残します。",
+                   "values kept once per run (run results): {o}, read before the first or after the last record; "
+                   "shown in {w}.", o=tr("・", ", ").join(tr("『{n}』", "“{n}”", n=n) for n in names), w=where))
 
 
 # ---- when something goes wrong ---------------------------------------------------------------

@@ -70,6 +70,10 @@ def check(
     screen: str = typer.Option(None, "--screen", help=tr("この画面の要素だけ", "only this screen's elements")),
     headed: bool = typer.Option(False, "--headed"),
     timeout: float = typer.Option(10.0, "--timeout", help=tr("画面表示の待ち時間（秒）", "page load timeout (s)")),
+    storage_state: Path = typer.Option(
+        None, "--storage-state", exists=True, dir_okay=False,
+        help=tr("ログイン済みの状態（Playwright の storage state JSON）で開く: ログインの後ろの画面を確認するとき",
+                "open with this logged-in state (a Playwright storage state JSON): to check screens behind a login")),
 ) -> None:
     """``selectors check``: open a screen, show which candidate finds each element (drift shows early)."""
     console = Console()
@@ -85,7 +89,8 @@ def check(
     missing = 0
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**launch_options(headless=not headed))
-        page = browser.new_page(locale="ja-JP")
+        # A screen behind a login: the saved state's cookies make the page the logged-in one.
+        page = browser.new_page(locale="ja-JP", storage_state=str(storage_state) if storage_state else None)
         try:
             page.goto(url, timeout=timeout * 1000, wait_until="domcontentloaded")
         except PlaywrightError as exc:

@@ -49,7 +49,8 @@ def flow_changes(old: LoadedFlow, new: LoadedFlow) -> list[Change]:
 
 
 def metadata_changes(old: LoadedFlow, new: LoadedFlow, *, prefix: str = "") -> list[Change]:
-    """The flow's declarations: people, version, data classes, systems, inputs, records, settings, outputs."""
+    """The flow's declarations: people, version, data classes, systems, inputs, records, settings,
+    outputs and run outputs."""
     a, b = old.flow, new.flow
     found: list[Change] = []
 
@@ -68,6 +69,8 @@ def metadata_changes(old: LoadedFlow, new: LoadedFlow, *, prefix: str = "") -> l
     compare("description", tr("説明", "description"), a.description, b.description)
     compare("data_classes", tr("扱う個人情報", "data classes"), list(a.data_classes), list(b.data_classes))
     compare("outputs", tr("出力", "outputs"), list(a.outputs), list(b.outputs))
+    compare("run_outputs", tr("実行結果（実行全体で1つの値）", "run results (one value per run)"),
+            list(getattr(a, "run_outputs", ())), list(getattr(b, "run_outputs", ())))
     compare("env", tr("読む環境変数", "environment variables"), list(a.env), list(b.env))
     compare("record_columns", tr("呼び出し元から読む列", "columns read from the caller"), list(a.record_columns),
             list(b.record_columns))

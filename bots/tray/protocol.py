@@ -13,8 +13,9 @@ Worker → tray (stdout), each with ``"event"``:
 ``record``      index, location, key (masked): the record being keyed now
 ``settled``     index, status (PASS/FAIL/REVIEW/SKIP/NOT RUN), counts {PASS, FAIL, REVIEW}
 ``notice``      kind, message (drift, review workbook, unapproved version in development mode …)
-``finished``    status, exit_code, run_id, folder, results_workbook, review_workbooks, counts, error,
-                resumable
+``finished``    status, exit_code, run_id, folder, results_workbook, review_workbooks, counts, error
+                (masked), resumable, run_outputs [[name, value], …] (the flow's run outputs, masked, in declared
+                order: pairs, not an object, because a Qt signal carrying a dict sorts its keys)
 ``refused``     message, exit_code (no role for the bot, unapproved in production, bad input or flow)
 """
 

@@ -1,6 +1,7 @@
 """The summary window of a finished run: how it ended, the counts, and what to open next.
 
-``実行結果 — <flow title>`` opens when a run finishes and from the 最近の実行 menu. Its buttons open
+``実行結果 — <flow title>`` opens when a run finishes and from the 最近の実行 menu. It shows the
+run's own results (the flow's ``run_outputs``, masked) under the counts. Its buttons open
 the results workbook, the 要確認 workbook and the run folder (with the desktop's own programs,
 QDesktopServices), and resume a stopped run.
 """
@@ -37,6 +38,8 @@ class RunOutcome:
     dry_run: bool = False
     #: What the run said along the way (selector drift, review workbook, resumed …).
     notices: tuple[str, ...] = ()
+    #: The flow's ``run_outputs`` (a total read in teardown …), masked, by name in declared order.
+    run_outputs: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
     def from_event(cls, title: str, event: dict[str, Any], dry_run: bool = False,
@@ -47,7 +50,7 @@ class RunOutcome:
                    folder=_path(event.get("folder")), results_workbook=_path(event.get("results_workbook")),
                    review_workbooks=tuple(p for p in map(_path, event.get("review_workbooks") or ()) if p),
                    resumable=bool(event.get("resumable")), error=event.get("error"), dry_run=dry_run,
-                   notices=notices)
+                   notices=notices, run_outputs=_pairs(event.get("run_outputs")))
 
     @classmethod
     def from_row(cls, title: str, row: RunRow, logs: Path, resumable: bool) -> RunOutcome:
@@ -58,7 +61,27 @@ class RunOutcome:
                    counts={"PASS": row.passed, "FAIL": row.failed, "REVIEW": row.review, "NOT RUN": row.not_run},
                    folder=folder, results_workbook=results,
                    review_workbooks=_review_workbooks(folder / "run.jsonl") if folder else (),
-                   resumable=resumable, error=row.error, dry_run=row.dry_run)
+                   resumable=resumable, error=row.error, dry_run=row.dry_run, run_outputs=_pairs(row.run_outputs))
+
+
+def _pairs(values: object) -> tuple[tuple[str, Any], ...]:
+    """Run outputs as (name, value) pairs in declared order, from the store's mapping or the
+    ``finished`` event's list of pairs; nothing for anything else (an older worker's event, a run
+    stored before run outputs existed)."""
+    if isinstance(values, dict):
+        return tuple((str(name), value) for name, value in values.items())
+    if isinstance(values, list | tuple):
+        return tuple((str(pair[0]), pair[1]) for pair in values if isinstance(pair, list | tuple) and len(pair) == 2)
+    return ()
+
+
+def run_outputs_lines(outputs: tuple[tuple[str, Any], ...]) -> str:
+    """The run outputs under their heading, one ``name: value`` a line; ``-`` for one never set."""
+    if not outputs:
+        return ""
+    lines = [tr("実行結果", "Run results")]  # as the console, audit show and the results workbook name them
+    lines.extend(f"  {name}: {'-' if value is None else value}" for name, value in outputs)
+    return "\n".join(lines)
 
 
 def _path(value: object) -> Path | None:
@@ -146,6 +169,14 @@ class SummaryWindow(QDialog):
         small.setPointSizeF(small.pointSizeF() * 0.85)
         self.notices_label.setFont(small)
         self.notices_label.setVisible(bool(outcome.notices))
+        # What the run itself produced (a total read after the last record): staff read it here
+        # instead of opening the results workbook; already masked like every log.
+        self.outputs_label = QLabel(run_outputs_lines(outcome.run_outputs))
+        self.outputs_label.setObjectName("kzRunOutputs")
+        self.outputs_label.setWordWrap(True)
+        self.outputs_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.outputs_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outputs_label.setVisible(bool(outcome.run_outputs))
 
         self.open_results = self._button(tr("結果ファイルを開く(&O)", "&Open results"), "kzOpenResults",
                                          _existing(outcome.results_workbook), self._open_results)
@@ -168,6 +199,7 @@ class SummaryWindow(QDialog):
         layout.addWidget(self.status_label)
         layout.addWidget(self.counts_label)
         layout.addWidget(self.details_label)
+        layout.addWidget(self.outputs_label)
         layout.addWidget(self.notices_label)
         layout.addStretch(1)
         layout.addLayout(buttons)

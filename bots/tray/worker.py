@@ -43,6 +43,9 @@ class ProgressEvents(RunListener):
         self.desktop = desktop
         self.counts = {Status.PASS.value: 0, Status.FAIL.value: 0, Status.REVIEW.value: 0}
         self.review_workbooks: list[str] = []
+        #: The run's ``run_outputs`` and error as the listener set handed them over (masked), once
+        #: the run has finished.
+        self.final: RunResult | None = None
 
     def run_started(self, info: RunInfo, run: RunResult) -> None:
         """Which run, which bot, and for desktop bots the hotkey that stops it."""
@@ -73,6 +76,12 @@ class ProgressEvents(RunListener):
         elif kind in SHOWN_NOTICES:
             self.emit("notice", kind=kind, message=message)
 
+    def run_finished(self, run: RunResult) -> None:
+        """Keep the masked copy for the ``finished`` event: the engine's own result, which
+        :func:`serve` gets back, holds the run outputs and the error unmasked (an error may quote
+        a value read from a record or a screen)."""
+        self.final = run
+
 
 def _listen_for_commands(stream: IO[str], stop: threading.Event) -> None:
     """Stop commands from the tray; end of input (the tray went away) changes nothing."""
@@ -98,10 +107,14 @@ def serve(request: RunRequest, project: Project, emit: Emit, stop: threading.Eve
         emit("refused", message=tr("監査記録を開けないため実行しません: {e}", "not run: the audit trail cannot be opened: {e}",
                                    e=exc), exit_code=int(ExitCode.ABORTED))
         return int(ExitCode.ABORTED)
+    masked = progress.final  # None only if the run ended before its listeners heard the end
     emit("finished", status=result.status.value, exit_code=int(result.exit_code), run_id=result.run_id,
          folder=str(result.folder) if result.folder else None,
          results_workbook=str(result.results_workbook) if result.results_workbook else None,
-         review_workbooks=progress.review_workbooks, counts=dict(progress.counts), error=result.error,
+         review_workbooks=progress.review_workbooks, counts=dict(progress.counts),
+         error=masked.error if masked is not None else result.error,
+         # pairs, not an object: see protocol
+         run_outputs=[[name, value] for name, value in masked.run_outputs.items()] if masked is not None else [],
          resumable=bool(result.journal_id) and result.status.value in ("stopped", "aborted"))
     return int(result.exit_code)
 

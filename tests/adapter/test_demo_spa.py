@@ -387,3 +387,83 @@ def test_selector_map_candidates_each_match_one_element(server: DemoServer, db: 
             assert [r["依頼番号"] for r in read_orders(db)] == ["K-0001"]
         finally:
             browser.close()
+
+
+# --- the running system reconfigured, the menu, runner.py demo --------------------------------------
+
+
+def test_reconfigure_sets_the_error_rate_and_the_notice_and_a_seed_restarts_the_errors(tmp_path: Path) -> None:
+    fresh, _ = _statuses(tmp_path, "fresh.sqlite3", seed=7, n=30)
+    with serve_in_thread(DemoWebConfig(db_path=tmp_path / "live.sqlite3", spa_notice_every=0)) as server:
+        client = SpaClient(server)
+        assert {client.submit(order(k))[0] for k in range(5)} == {201}  # no errors configured
+
+        server.reconfigure(spa_error_rate=1.0)
+        assert {client.submit(order(k))[0] for k in range(5, 10)} == {500}
+        # A seed restarts the order app's own error stream: the same submits fail as on a fresh server.
+        server.reconfigure(spa_error_rate=0.3, seed=7)
+        assert [client.submit(order(k))[0] for k in range(10, 40)] == fresh
+        server.reconfigure(seed=7)
+        assert [client.submit(order(k))[0] for k in range(40, 70)] == fresh
+
+        assert 'data-notice="0"' in client.http.get("/spa/").body
+        server.reconfigure(spa_notice_every=1, spa_error_rate=0.0)
+        assert all('data-notice="1"' in client.http.get("/spa/").body for _ in range(3))
+        status, answer = client.submit(order(99))
+        assert status == 201 and answer["notice_next"] is True
+
+        with pytest.raises(ValueError, match="spa_error_rate"):
+            server.reconfigure(spa_error_rate=1.5)
+        with pytest.raises(ValueError, match="db_path"):
+            server.reconfigure(db_path=tmp_path / "other.sqlite3")
+        assert server.reconfigure().spa_error_rate == 0.0  # the refused changes changed nothing
+
+
+def test_the_menu_links_to_the_order_app(client: Client) -> None:
+    client.login()
+    menu = client.get("/menu")
+    assert '<a id="menu_spa" href="/spa/">部品発注（SPA）</a>' in menu.body
+    assert client.get("/spa/").kz_page == "spa_order"
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_runner_demo_takes_the_spa_error_rate(tmp_path: Path, lang: str) -> None:
+    import os
+    import subprocess
+    import sys
+    import threading
+    from types import SimpleNamespace
+
+    environ = {**os.environ, "KZ_LANG": lang, "KZ_LOGS": str(tmp_path / "logs"), "COLUMNS": "200"}
+    refused = subprocess.run([sys.executable, str(REPO / "runner.py"), "demo", "--spa-error-rate", "1.5"],
+                             env=environ, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "--spa-error-rate" in refused.stderr, refused.stderr
+    helped = subprocess.run([sys.executable, str(REPO / "runner.py"), "demo", "--help"], env=environ,
+                            capture_output=True, text=True, timeout=60)
+    assert ("部品発注画面（/spa/）" if lang == "ja" else "order app (/spa/)") in helped.stdout, helped.stdout
+
+    demo = subprocess.Popen([sys.executable, str(REPO / "runner.py"), "demo", "--port", "0", "--spa-error-rate", "1",
+                             "--db", str(tmp_path / "demo.sqlite3")], env=environ, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    ready = threading.Event()
+
+    def read() -> None:
+        assert demo.stderr is not None
+        for line in demo.stderr:
+            lines.append(line)
+            if "/spa/" in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert ready.wait(60), "".join(lines)
+        url = re.search(r"http://127\.0\.0\.1:(\d+)", "".join(lines))
+        assert url, "".join(lines)
+        said = "部品発注画面（SPA）: " if lang == "ja" else "order app (SPA): "
+        assert f"{said}{url.group(0)}/spa/" in "".join(lines)
+        spa = SpaClient(SimpleNamespace(host="127.0.0.1", port=int(url.group(1))))  # type: ignore[arg-type]
+        assert [spa.submit(order(k))[0] for k in range(3)] == [500, 500, 500]  # every submit fails, nothing stored
+        assert spa.call("GET", "/spa/api/orders")[1]["total"] == 0
+    finally:
+        demo.terminate()
+        demo.wait(30)

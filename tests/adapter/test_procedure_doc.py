@@ -199,3 +199,25 @@ def test_people_not_in_the_directory_and_the_approval_are_shown(project: Project
     assert "| 見直し期限 | 2027-04-01 |" in text and "| 必要な承認者数 | 2 |" in text
     assert "（生成日時 2026-05-01 12:00）" in text
     assert "スケジュールはありません" in text  # a hand-built entry names no schedule
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_run_outputs_are_listed_next_to_the_outputs(project: Project, tmp_path: Path, lang: str) -> None:
+    """Issue 19: a flow's run outputs (one value per run, read in teardown) are in the 出力 section,
+    with where staff find them; a flow without them says nothing of the kind."""
+    set_language(lang)
+    text = write_doc(project, "spa_chumon.yaml", "md", "--out", str(tmp_path / "spa.md")).read_text(encoding="utf-8")
+    heading = "出力" if lang == "ja" else "Outputs"
+    section = text.split(f"## 7. {heading}\n", 1)[1].split("\n## 8. ", 1)[0]
+    if lang == "ja":
+        assert "結果ファイルに書き戻す値: 『受付番号』・『受付票』" in section
+        assert ("実行全体で1つ残す値（実行結果）: 『合計件数』。最初の行の前・最後の行の後に読み取り、結果ファイルの「実行結果」シート、"
+                "実行終了時の画面、実行の記録（python runner.py audit show <実行ID>） に残します。") in section
+    else:
+        assert "values kept once per run (run results): “合計件数”, read before the first or after the last " \
+               "record; shown in the results workbook's 実行結果 sheet" in section
+    plain = write_doc(project, "shinsei_nyuryoku.yaml", "md", "--out", str(tmp_path / "p.md")).read_text(encoding="utf-8")
+    assert "実行全体で1つ残す値" not in plain and "values kept once per run" not in plain
+    # The .docx says it too (read back with python-docx).
+    document = Document(str(write_doc(project, "spa_chumon.yaml", "docx", "--out", str(tmp_path / "spa.docx"))))
+    assert any("『合計件数』" in p.text or "“合計件数”" in p.text for p in document.paragraphs)

@@ -216,3 +216,20 @@ def test_changes_in_english(scratch: Scratch) -> None:
         "screen",
         "selector 申請入力.氏名: candidates changed: 1. label 氏名 → label お名前",
     ]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_change_of_the_run_outputs_is_worded(scratch: Scratch, lang: str) -> None:
+    """Issue 19: ``run_outputs`` (a value kept once per run) added or dropped is a metadata change."""
+    set_language(lang)
+    with_total = scratch.load("spa_chumon.yaml")
+    scratch.edit("flows/spa_chumon.yaml", "run_outputs: [合計件数]\n", "")
+    without = scratch.load("spa_chumon.yaml")
+
+    dropped, added = flow_changes(with_total, without), flow_changes(without, with_total)
+    if lang == "ja":
+        assert texts(dropped) == ["実行結果（実行全体で1つの値）を変更: 合計件数 → （なし）"]
+        assert texts(added) == ["実行結果（実行全体で1つの値）を変更: （なし） → 合計件数"]
+    else:
+        assert texts(dropped) == ["run results (one value per run) changed: 合計件数 → (none)"]
+    assert [(c.kind, c.where, c.area) for c in dropped] == [("changed", "run_outputs", "metadata")]

@@ -19,11 +19,13 @@ from waitress.server import create_server
 
 from .app import create_app, demo_context
 from .config import DemoWebConfig
+from .spa import spa_state
 
 _log = logging.getLogger(__name__)
 
 _RUNTIME_FIELDS = frozenset(
-    {"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed", "maintenance", "relabel"}
+    {"fault_rate", "fault_paths", "fault_mode", "slow_ms", "slow_paths", "slow_rate", "seed", "maintenance", "relabel",
+     "spa_error_rate", "spa_notice_every"}
 )
 _READY_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
@@ -94,17 +96,20 @@ class DemoServer:
     def reconfigure(self, **changes: Any) -> DemoWebConfig:
         """Change fault/slowness/maintenance settings of the running system, e.g. to make it fail mid-run.
 
-        Only ``fault_*``, ``slow_*``, ``seed``, ``maintenance`` and ``relabel`` may change; the rest is
-        baked into the store and sessions.
+        Only ``fault_*``, ``slow_*``, ``seed``, ``maintenance``, ``relabel`` and the order app's
+        ``spa_error_rate`` and ``spa_notice_every`` may change; the rest is baked into the store and
+        sessions. A new ``seed`` restarts both random streams (the faults' and the order app's submit
+        errors) as a fresh server with that seed would start them.
         """
         unknown = set(changes) - _RUNTIME_FIELDS
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)} on a running server")
         demo = demo_context(self.app)
-        demo.config = replace(demo.config, **changes)
+        demo.config = replace(demo.config, **changes)  # validated again (rates within 0..1 …)
         if "seed" in changes:
             with demo.rng_lock:
                 demo.rng.seed(changes["seed"])
+            spa_state(self.app).reseed(changes["seed"])
         return demo.config
 
     def expire_sessions(self) -> int:

@@ -52,6 +52,12 @@ class SpaState:
             self.forms_shown += 1
             return every > 0 and (self.forms_shown - 1) % every == 0
 
+    def reseed(self, seed: int | None) -> None:
+        """Start the submit-error stream over from ``seed`` (as :func:`init_app` seeds it), so a test
+        that reconfigures the running system gets the same errors as a fresh one."""
+        with self.lock:
+            self.rng.seed(spa_seed(seed))
+
     def roll_error(self, rate: float) -> bool:
         """Whether this submit fails (its own seeded stream: other dice do not shift it)."""
         if rate <= 0.0:
@@ -62,9 +68,14 @@ class SpaState:
 
 def init_app(app: Flask, config: DemoWebConfig) -> None:
     """Register the app's routes and its state on ``app`` (called by ``create_app``)."""
-    rng = random.Random(f"{config.seed}/spa") if config.seed is not None else random.Random()
+    rng = random.Random(spa_seed(config.seed))
     app.extensions[SPA_KEY] = SpaState(store=OrderStore(config.db_path), rng=rng)
     app.register_blueprint(bp)
+
+
+def spa_seed(seed: int | None) -> str | None:
+    """The order app's own seed, derived from the system's: its dice never shift the others'."""
+    return f"{seed}/spa" if seed is not None else None
 
 
 def spa_state(app: Flask | None = None) -> SpaState:
