@@ -276,6 +276,7 @@ class FlowRun:
         result = self._new_result(record, key)
         self.run.listeners.record_started(result)
         t0 = time.perf_counter()
+        self.run.resources.start_record()  # a dialog answer the record before declared is not this one's
         try:
             if record.error is not None:
                 review = duplicate or record.review

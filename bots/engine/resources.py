@@ -63,6 +63,12 @@ class Resources:
         """The browser sessions open now (a failed record's screenshot takes the first); opens none."""
         return list(self._browsers.sessions.values()) if self._browsers is not None else []
 
+    def start_record(self) -> None:
+        """A record starts: what the open browser sessions kept for the record before (an unused
+        ``browser.dialog`` answer, an unreported dismissed dialog) is dropped; opens none."""
+        for session in self.open_sessions():
+            session.start_record()
+
     def desktop(self, system: str, loaded: LoadedFlow) -> DesktopSession:
         """The desktop session of ``system`` (its selector map, its launched applications)."""
         if system in self._desktops:
