@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import TemplateSyntaxError
 
 from bots.flow.checks_states import check_step
+from bots.flow.element_refs import element_problem
 from bots.flow.expr_rules import env_declaration_problems, env_problems, secret_names, secret_problems
 from bots.flow.expr_static import cost_problems, literal_length
 from bots.flow.expressions import ENV, ROOTS, is_template, parse, tree_references
 from bots.flow.model import FormRecords
 from bots.flow.steps import StepBase
 from bots.i18n import tr
-from bots.selectors.model import split_ref
 from bots.spec.diagnostics import Diagnostic, Diagnostics, Severity
 from bots.spec.validation import suggest
 
@@ -174,13 +174,7 @@ class _Checker:
         selector_map = self.loaded.selector_maps.get(system)
         if selector_map is None:
             return
-        base = split_ref(ref)[0]  # ``画面.要素[{{ record.列 }}]``: a parametrised element and its value
-        if "." not in base:
-            self.add(where, tr("要素は「画面.要素」と書いてください: {r}", "write elements as screen.element: {r}", r=ref))
-        elif not selector_map.has(base):
-            self.add(where, tr("セレクタ定義 '{s}' に要素 '{r}' がありません。", "selector map '{s}' has no element '{r}'.",
-                               s=system, r=base) + suggest(base, selector_map.all_refs()))
-        elif problem := selector_map.value_problem(ref):
+        if problem := element_problem(selector_map, system, ref):
             self.add(where, problem)
 
     def call(self, ref: str, where: Loc) -> None:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import TemplateSyntaxError, nodes
 
+from bots.flow.element_refs import element_problem
 from bots.flow.expressions import parse
 from bots.i18n import tr
-from bots.selectors.model import split_ref
 from bots.spec.validation import suggest
 
 if TYPE_CHECKING:
@@ -86,11 +86,5 @@ def _visible_refs(checker: Any, step: StepBase, text: str, where: Loc) -> None:
         selector_map = checker.loaded.selector_maps.get(name)
         if selector_map is None:
             continue  # the loader reported the missing map
-        element = split_ref(ref)[0]  # ``画面.要素[値]``: a parametrised element and its value
-        if "." not in element:
-            checker.add(where, tr("要素は「画面.要素」と書いてください: {r}", "write elements as screen.element: {r}", r=ref))
-        elif not selector_map.has(element):
-            checker.add(where, tr("セレクタ定義 '{s}' に要素 '{r}' がありません。", "selector map '{s}' has no element '{r}'.",
-                                  s=name, r=element) + suggest(element, selector_map.all_refs()))
-        elif problem := selector_map.value_problem(ref):
+        if problem := element_problem(selector_map, name, ref):
             checker.add(where, problem)
