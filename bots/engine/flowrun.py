@@ -78,10 +78,22 @@ class FlowRun:
             with settling():  # what the run leaves behind is written even if asked to abort now
                 if run.result.status is RunStatus.RUNNING:  # a framework bug escaped
                     run.result.status = RunStatus.ABORTED
+                self._settle_journal()
                 run.result.finished = dt.datetime.now().astimezone()
                 self._collect_run_outputs()
                 run.listeners.run_ending(run.result)
                 run.listeners.run_finished(run.result)
+
+    def _settle_journal(self) -> None:
+        """Wait for the journal's queued writes (:mod:`bots.engine.journal`) before the run reports
+        its end; one that failed fails the run (a record's state may be missing: a resume looks)."""
+        journal = self.book.journal
+        if journal is None:
+            return
+        try:
+            journal.flush()
+        except JournalError as exc:
+            self.run.result.fail(str(exc))
 
     def _collect_run_outputs(self) -> None:
         """The flow's ``run_outputs`` as setup and teardown left them in the run's ``vars`` (None

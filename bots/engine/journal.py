@@ -2,15 +2,17 @@
 
 The engine sees only the :class:`bots.ports.JournalStore` protocol; the run store implements it.
 
-Not every write has to hold the engine up. The pair around the commit step (``submitting``
-before it sends anything, ``submitted`` after) is what makes keying exactly-once across a kill:
-those are written before the engine goes on, as is every state that ends a record. A record's
-``in_progress`` only says "started, nothing sent yet" — exactly what *no row* says on resume
-(both are keyed again) — so it is handed to a writer thread and written while the browser
-already works on the record; the record's next write waits for it first, so the journal's order
-is the engine's. A process killed in between loses at most that one row, which changes nothing
-on resume. A write that failed in the writer thread fails the record's next write
-(:class:`JournalError`: the run stops, as for any journal failure).
+Only one write has to hold the engine up: ``submitting``, written durably before the commit step
+sends anything. It is what tells a resume that the record may have been keyed (it is then looked
+up with ``verify``, never keyed blindly). Every other state is handed to a writer thread and
+written while the browser already works on: a process killed before such a write lands leaves the
+record in the state before it, which a resume treats the same way or more cautiously — no row or
+``in_progress`` is keyed again (nothing was sent), ``submitting`` in place of ``submitted`` or
+``confirmed`` is looked up, a lost ``failed`` or ``review`` is tried again. Writes are queued in
+the engine's order and ``submitting`` waits for the queue first, so the journal never goes back.
+The run waits for the queue before it reports its end (:meth:`RunJournal.flush`). A write that
+failed in the writer thread fails the record's next write or the flush (:class:`JournalError`:
+the run stops, as for any journal failure).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class RunJournal:
 
     #: States written in the background (see the module docstring); every other state is written
     #: before :meth:`mark` returns, after whatever was queued before it.
-    BACKGROUND: ClassVar[frozenset[JournalState]] = frozenset({JournalState.IN_PROGRESS})
+    BACKGROUND: ClassVar[frozenset[JournalState]] = frozenset(set(JournalState) - {JournalState.SUBMITTING})
 
     def __init__(self, store: JournalStore, journal_id: str, run_id: str, masker: Masker) -> None:
         self.store = store
