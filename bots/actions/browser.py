@@ -1,5 +1,6 @@
 """Browser steps (Playwright): open, goto, fill, select, check, click, press, wait_for,
-expect_text, read_text, screenshot, download, upload, close.
+expect_text, read_text, screenshot, download, upload (``browser.close`` and the
+pages and dialogs: ``bots.actions.browser_windows``).
 
 Elements are named from the system's selector map (``画面.要素``); a raw locator mapping
 (``{css: "#x"}``) works too, but ``validate`` warns about it.
@@ -19,7 +20,7 @@ from bots.engine.context import StepContext
 from bots.errors import ExpectationFailed, InputRecordError
 from bots.flow.paths import download_problem, load_roots, outside_message, resolve, within
 from bots.i18n import tr
-from bots.registry import NoParams, Params, action
+from bots.registry import Params, action
 from bots.results.folder import safe_name
 from bots.selectors.model import Candidate
 
@@ -397,11 +398,3 @@ def upload(ctx: StepContext, p: UploadParams) -> None:
     ctx.browser(p.system).act(p.target, tr("添付", "upload"), ctx.timeout_ms,
                               lambda loc, t: loc.set_input_files(str(path), timeout=t), commit=commits(ctx))
 
-
-@action("browser.close", NoParams)
-def close(ctx: StepContext, p: NoParams) -> None:
-    """Close the browser pages of this run.
-
-    ``- browser.close: {}``
-    """
-    ctx.run.resources.close()

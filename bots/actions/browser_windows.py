@@ -15,7 +15,7 @@ from pydantic import Field
 from bots.actions.browser import as_text
 from bots.actions.param_types import ScalarValue
 from bots.engine.context import StepContext
-from bots.registry import Params, action
+from bots.registry import NoParams, Params, action
 
 _SYSTEM_DOC = "対象の Web システム（フローの `systems:` のキー。Web システムが一つなら省略可）"
 
@@ -81,3 +81,12 @@ def dialog(ctx: StepContext, p: DialogParams) -> None:
     """
     ctx.browser(p.system).arm_dialog(accept=p.accept, text=None if p.text is None else as_text(p.text),
                                      prompt=None if p.prompt is None else as_text(p.prompt))
+
+
+@action("browser.close", NoParams)
+def close(ctx: StepContext, p: NoParams) -> None:
+    """Close the browser pages of this run.
+
+    ``- browser.close: {}``
+    """
+    ctx.run.resources.close()
