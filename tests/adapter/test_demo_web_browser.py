@@ -80,6 +80,13 @@ def _locate(page: Any, cand: dict[str, Any]) -> Any:
     return build_locator(page, Candidate.model_validate(cand))
 
 
+def _navigate_by_click(page: Any, css: str) -> None:
+    # Every click here posts a form or follows a link: wait for the next page, so the
+    # selector check below never runs against the page being left.
+    with page.expect_navigation():
+        page.locator(css).click()
+
+
 @pytest.mark.browser
 def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> None:
     from playwright.sync_api import sync_playwright
@@ -100,14 +107,14 @@ def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> N
             page = browser.new_page()
             page.goto(server.url + "/login")
             page.locator("#user_id").fill(USER)
-            page.locator("#login").click()
+            _navigate_by_click(page, "#login")
             check(page, "login_failed")
             page.locator("#password").fill(PASSWORD)
-            page.locator("#login").click()
+            _navigate_by_click(page, "#login")
             check(page, "menu")
             page.goto(server.url + "/entry")
             page.locator("#zip").fill("1")
-            page.locator("#to_confirm").click()
+            _navigate_by_click(page, "#to_confirm")
             check(page, "entry_invalid")
             for key, value in VALID.items():
                 if key in ("sex", "kind"):
@@ -116,13 +123,13 @@ def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> N
                     page.locator("#agree").check()
                 else:
                     page.locator(f"#{key}").fill(value)
-            page.locator("#to_confirm").click()
+            _navigate_by_click(page, "#to_confirm")
             check(page, "confirm")
             confirm_html = page.content()
-            page.locator("#submit").click()
+            _navigate_by_click(page, "#submit")
             check(page, "complete")
             page.set_content(confirm_html)  # the confirm form again, holding the now spent token
-            page.locator("#submit").click()
+            _navigate_by_click(page, "#submit")
             check(page, "already_submitted")
             page.goto(server.url + "/search?shimei=" + urllib.parse.quote(VALID["shimei"]))
             check(page, "search_hit", skip=("該当なし",))
@@ -131,16 +138,16 @@ def test_selector_map_candidates_each_match_one_element(server: DemoServer) -> N
                 assert _locate(page, cand).count() == 1, cand
             receipt_no = read_all(server.config.db_path)[0]["receipt_no"]
             page.goto(server.url + "/menu")
-            page.locator("#menu_attach").click()
+            _navigate_by_click(page, "#menu_attach")
             check(page, "attach_form", skip=("完了メッセージ", "添付したファイル名", "入力エラー"))
             pdf = {"name": "申請書.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf()}
             page.locator("#a_receipt_no").fill("R1999-000001")
             page.locator("#a_file").set_input_files(pdf)
-            page.locator("#upload_btn").click()
+            _navigate_by_click(page, "#upload_btn")
             check(page, "attach_invalid", skip=("完了メッセージ", "添付したファイル名"))
             page.locator("#a_receipt_no").fill(receipt_no)
             page.locator("#a_file").set_input_files(pdf)
-            page.locator("#upload_btn").click()
+            _navigate_by_click(page, "#upload_btn")
             check(page, "attach_done", skip=("入力エラー",))
             assert page.locator("#attached_name").inner_text() == "申請書.pdf"
             stored = read_attachments(server.config.db_path)
