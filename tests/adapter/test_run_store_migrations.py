@@ -39,6 +39,38 @@ def test_a_fresh_database_migrates_to_head_and_matches_the_models(store_url: str
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
+def test_the_migration_scripts_build_the_schema_a_new_database_is_created_with(store_url: str, raw: Engine,
+                                                                              tmp_path: Path) -> None:
+    # A new database is created from the models at the head (bots.store.migrate.create_if_empty); every
+    # existing one is upgraded by the scripts. Both must end in the same schema.
+    with RunStore(store_url) as store:
+        assert store.migrate("0001") == "0001"  # tables exist now: the scripts take it from here
+        assert store.migrate() == head_revision()
+    with raw.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    if not store_url.startswith("sqlite"):
+        return
+    created = "sqlite:///" + (tmp_path / "created.sqlite3").as_posix()
+    with RunStore(created) as store:
+        assert store.migrate() == head_revision()
+    assert _reflected(create_engine(created)) == _reflected(raw)
+
+
+def _reflected(engine: Engine) -> dict[str, object]:
+    """Every table's columns (name, type, nullability, default), keys and indexes, as the database reports them."""
+    found = inspect(engine)
+    try:
+        return {table: (
+            [(c["name"], str(c["type"]), c["nullable"], c.get("default")) for c in found.get_columns(table)],
+            found.get_pk_constraint(table)["constrained_columns"],
+            sorted((fk["referred_table"], tuple(fk["constrained_columns"])) for fk in found.get_foreign_keys(table)),
+            sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in found.get_indexes(table)),
+            sorted(tuple(uc["column_names"]) for uc in found.get_unique_constraints(table)),
+        ) for table in sorted(found.get_table_names())}
+    finally:
+        engine.dispose()
+
+
 def test_an_older_database_is_upgraded_on_open_and_keeps_its_rows(store_url: str, raw: Engine,
                                                                    tmp_path: Path) -> None:
     with RunStore(store_url) as old:
