@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bots.governance.phrasing import StepLine
+from bots.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,10 @@ class Procedure:
     sections: tuple[Section, ...]
     footer: str
     generated_at: dt.datetime
+
+
+def not_loaded() -> Para:
+    """The block standing for a section that needs the flow, when the flow does not load."""
+    return Para(tr("{w} フロー定義にエラーがあるため、この項目を作れません（python runner.py validate で確認してください）",
+                   "{w} the flow definition has errors, so this part cannot be written (see python runner.py "
+                   "validate)", w=WARN), warn=True)
