@@ -39,6 +39,10 @@ class Commands(LazyGroup):
                       group=True),
         "schedule": Lazy("bots.cli.schedule_cmd:app", tr("スケジュール: 検査・一覧・実行予定", "schedules: validate, list, next"),
                          group=True),
+        "forms": Lazy("bots.cli.forms_cmd:app",
+                      tr("紙の帳票: 見本から定義の下書き（new）、欄の位置の確認（check）",
+                         "paper forms: draft a template from a sample (new), check its zones on a scan (check)"),
+                      group=True),
     }
 
 

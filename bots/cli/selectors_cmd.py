@@ -30,7 +30,7 @@ from bots.i18n import listing, tr
 from bots.listeners.console import print_diagnostics
 from bots.platform.browser import launch_options
 from bots.project import Project
-from bots.selectors.form_template import load_form_template
+from bots.selectors.form_template import FormTemplate, load_form_template
 from bots.selectors.loader import load_selector_map, selectors_path
 from bots.selectors.model import SelectorMap
 from bots.selectors.observation import Observation
@@ -54,8 +54,11 @@ def validate(
     errors = warnings = 0
     for path in files:
         is_form = path.resolve().parent.name == "forms"
-        _, found = load_form_template(path) if is_form else load_selector_map(path)
+        loaded, found = load_form_template(path) if is_form else load_selector_map(path)
         print_diagnostics(console, list(found))
+        if isinstance(loaded, FormTemplate):  # how its scans will be registered
+            console.print(escape(tr("{p}: 位置合わせ: {m}", "{p}: registered by {m}", p=path,
+                                    m=loaded.anchors.describe())))
         errors += len(found.errors)
         warnings += len(found.warnings)
     console.print(tr("{n} ファイルを検査: エラー {e} 件、警告 {w} 件", "{n} files checked: {e} errors, {w} warnings",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from bots.api.validation import flow_files
 from bots.api.validation import validate as validate_flow
@@ -24,8 +25,12 @@ def validate(
     files = flow_files(list(paths or []), project)
     errors = warnings = 0
     for path in files:
-        _, found = validate_flow(path, project)
+        loaded, found = validate_flow(path, project)
         print_diagnostics(console, list(found))
+        if loaded is not None and loaded.form_template is not None:  # how its scans will be registered
+            template = loaded.form_template
+            console.print(escape(tr("{p}: 帳票 {f} の位置合わせ: {m}", "{p}: form {f} is registered by {m}",
+                                    p=path, f=template.form, m=template.anchors.describe())))
         errors += len(found.errors)
         warnings += len(found.warnings)
     console.print(tr("{n} ファイルを検査: エラー {e} 件、警告 {w} 件", "{n} files checked: {e} errors, {w} warnings",

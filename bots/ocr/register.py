@@ -1,13 +1,17 @@
-"""Registration: warp a scanned page onto the template's canvas using the four corner marks.
+"""Registration: warp a scanned page onto the template's canvas, by the method the template names.
 
-One perspective transform from the marks' centres absorbs rotation (±3° and more), shift,
-scale (150–400 dpi) and a slight feeder skew at once, so that afterwards a zone in mm is a fixed
-pixel rectangle (``mm_to_px(zone.x)`` …) on a canvas at :data:`WORK_DPI`.
+``anchors.kind`` picks it: ``reference`` aligns to the print of the blank form itself
+(:mod:`bots.ocr.align`, any form), ``corner_marks`` to four filled squares near the corners (below).
+Either way the result is the page on a canvas at :data:`WORK_DPI`, where a zone in mm is a fixed
+pixel rectangle (``mm_to_px(zone.x)`` …), or :class:`NotAFormError` with a reason staff understand.
 
-Marks are filled, near-square dark blobs of the size the page's dpi predicts (dpi estimated as
-image width / page width). The quadrilateral they form must have the template's proportions
-and right angles at a plausible scale, so another document is refused (:class:`NotAFormError`)
-rather than warped into nonsense that OCR would then "read".
+Corner marks: one perspective transform from the marks' centres absorbs rotation (±3° and more),
+shift, scale (150–400 dpi) and a slight feeder skew at once. Marks are filled, near-square dark
+blobs of the size the page's dpi predicts (dpi estimated as image width / page width). The
+quadrilateral they form must have the template's proportions and right angles at a plausible
+scale, so another document is refused rather than warped into nonsense that OCR would then "read".
+Four symmetric squares also fit a page turned 180°: the printed rules around the zones tell
+(:func:`_upside_down`).
 """
 
 from __future__ import annotations
@@ -19,54 +23,61 @@ from PIL import Image
 
 from bots.errors import NotAFormError
 from bots.i18n import tr
-from bots.selectors.form_template import FormTemplate
+from bots.ocr.align import register_by_reference
+from bots.ocr.canvas import MM_PER_INCH, WORK_DPI, Canvas, Points, canvas_size, mm_to_px, to_gray
+from bots.selectors.form_template import CornerMarks, FormTemplate
 
-WORK_DPI = 300
-MM_PER_INCH = 25.4
+__all__ = ["MM_PER_INCH", "WORK_DPI", "Canvas", "Points", "mark_centres_mm", "mm_to_px", "register", "to_gray"]
+
 #: Marks are looked for on a copy at about this resolution: fast, and averages scanner noise.
 _DETECT_PX_PER_MM = 6.0
 #: Geometry tolerances (relative): opposite sides equal, proportions, scale vs the estimate.
 _SIDE_TOLERANCE = 0.03
 _RATIO_TOLERANCE = 0.04
 _SCALE_RANGE = (0.75, 1.33)
-
-Canvas = NDArray[np.uint8]
-Points = NDArray[np.float32]
-
-
-
-def mm_to_px(mm: float) -> int:
-    """A length or position in mm on the registered canvas, in pixels at :data:`WORK_DPI`."""
-    return round(mm * WORK_DPI / MM_PER_INCH)
-
-
-def to_gray(canvas: Canvas, *, drop_red: bool = False) -> Canvas:
-    """Grayscale of an RGB canvas. ``drop_red`` keeps only the red channel: red ink (印 seals,
-    red drop-out rules) turns near-white while black print and blue handwriting stay dark."""
-    if canvas.ndim == 2:
-        return canvas
-    if drop_red:
-        return np.ascontiguousarray(canvas[:, :, 0])
-    return np.asarray(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+#: Upside-down check (corner marks): the rows of ink just outside each zone's top and bottom edges
+#: (a box rule: 0.3–3.5 mm out) are read at this resolution.
+_RULE_PX_PER_MM = 4.0
+_RULE_BAND_MM = (0.3, 3.5)
+#: A page is upside down when the zones' rules are found on the page turned 180° (a rule's row is
+#: ≥ 60 % inked along the zone) clearly more than where the template puts them. The demo scans
+#: (shinsei, 150–400 dpi, ±3°) score 1.0 upright and 0.0 turned; a form whose zones have no rules
+#: scores low both ways and is left as it is (the check cannot tell, it does not guess).
+_RULE_FOUND = 0.6
+_RULE_MARGIN = 0.3
 
 
 def register(page: Image.Image, template: FormTemplate) -> Canvas:
     """The page warped onto the template: RGB uint8, ``mm_to_px(height_mm)`` × ``mm_to_px(width_mm)`` × 3."""
     rgb = np.asarray(page if page.mode == "RGB" else page.convert("RGB"), dtype=np.uint8)
+    anchors = template.anchors
+    if not isinstance(anchors, CornerMarks):
+        return register_by_reference(rgb, template, anchors)
+    return _by_corner_marks(rgb, template, anchors)
+
+
+def _by_corner_marks(rgb: Canvas, template: FormTemplate, anchors: CornerMarks) -> Canvas:
     px_per_mm = rgb.shape[1] / template.page.width_mm
-    found = _find_marks(rgb[:, :, 0], template, px_per_mm)  # red channel: a red seal is no mark
+    found = _find_marks(rgb[:, :, 0], anchors, px_per_mm)  # red channel: a red seal is no mark
     target = mark_centres_mm(template) * np.float32(WORK_DPI / MM_PER_INCH) - np.float32(0.5)  # to pixel indices
     _check_geometry(found, target, px_per_mm / (WORK_DPI / MM_PER_INCH))
     matrix = cv2.getPerspectiveTransform(found, target)
-    size = (mm_to_px(template.page.width_mm), mm_to_px(template.page.height_mm))
-    warped = cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                 borderValue=(255, 255, 255))
-    return np.asarray(warped, dtype=np.uint8)
+    size = canvas_size(template.page.width_mm, template.page.height_mm)
+    warped = np.asarray(cv2.warpPerspective(rgb, matrix, size, flags=cv2.INTER_LINEAR,
+                                            borderMode=cv2.BORDER_CONSTANT, borderValue=(255, 255, 255)),
+                        dtype=np.uint8)
+    if _upside_down(warped, template):
+        raise NotAFormError(tr("ページの上下が逆です（180° 回転）: 向きを直してスキャンし直してください",
+                               "the page is upside down (turned 180°): turn it and scan it again"))
+    return warped
 
 
 def mark_centres_mm(template: FormTemplate) -> Points:
-    """Template mark centres (mm): top-left, top-right, bottom-left, bottom-right."""
-    c = template.anchors.inset_mm + template.anchors.size_mm / 2
+    """Template mark centres (mm): top-left, top-right, bottom-left, bottom-right (corner-mark templates)."""
+    anchors = template.anchors
+    if not isinstance(anchors, CornerMarks):
+        raise TypeError(f"{template.form}: registered by {anchors.kind}, not corner marks")
+    c = anchors.inset_mm + anchors.size_mm / 2
     w, h = template.page.width_mm, template.page.height_mm
     return np.array([[c, c], [w - c, c], [c, h - c], [w - c, h - c]], dtype=np.float32)
 
@@ -79,12 +90,12 @@ def _not_a_form(detail: str) -> NotAFormError:
     )
 
 
-def _find_marks(gray: Canvas, template: FormTemplate, px_per_mm: float) -> Points:
+def _find_marks(gray: Canvas, anchors: CornerMarks, px_per_mm: float) -> Points:
     """The blob nearest each page corner, in that corner's quadrant, in full-page pixels."""
     factor = min(1.0, _DETECT_PX_PER_MM / px_per_mm)
     small = np.asarray(cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), dtype=np.uint8)
     # Pixel centres sit at integer coordinates: a small-image pixel i spans full-size (i + 0.5) / factor - 0.5.
-    candidates = (_square_blobs(small, template.anchors.size_mm * px_per_mm * factor) + 0.5) / factor - 0.5
+    candidates = (_square_blobs(small, anchors.size_mm * px_per_mm * factor) + 0.5) / factor - 0.5
     height, width = gray.shape
     chosen: list[NDArray[np.float32]] = []
     for cx, cy in ((0, 0), (width, 0), (0, height), (width, height)):
@@ -131,4 +142,34 @@ def _check_geometry(found: Points, target: Points, scale_hint: float) -> None:
         or not _SCALE_RANGE[0] <= (top + bottom) / 2 / want_top / scale_hint <= _SCALE_RANGE[1]
     )
     if implausible:
+        turned = abs(((top + bottom) / (left + right)) / (want_left / want_top) - 1) <= _RATIO_TOLERANCE
+        if turned:  # the marks' rectangle lies across: the page was scanned sideways
+            raise _not_a_form(tr("（マークの配置が帳票定義と合いません: ページが横向きです。向きを直してスキャンし直してください）",
+                                 " (the marks do not match the template: the page is sideways; turn it and scan it "
+                                 "again)"))
         raise _not_a_form(tr("（マークの配置が帳票定義と合いません）", " (the marks do not match the template)"))
+
+
+def _upside_down(canvas: Canvas, template: FormTemplate) -> bool:
+    """Whether the zones' printed rules are found on the page turned 180° and not where they belong."""
+    k = _RULE_PX_PER_MM
+    size = (round(template.page.width_mm * k), round(template.page.height_mm * k))
+    small = cv2.resize(to_gray(canvas, drop_red=True), size, interpolation=cv2.INTER_AREA)
+    ink = np.asarray(small < 160, dtype=np.float32)  # a 0.3 mm rule averages to ≈100–150 at 4 px/mm
+    upright, turned = _rule_score(ink, template), _rule_score(ink[::-1, ::-1], template)
+    return turned >= _RULE_FOUND and turned - upright >= _RULE_MARGIN
+
+
+def _rule_score(ink: NDArray[np.float32], template: FormTemplate) -> float:
+    """Median over the zones' top and bottom bands of the best-inked row's share of the zone's width."""
+    k = _RULE_PX_PER_MM
+    near, far = _RULE_BAND_MM
+    scores = []
+    for name in template.fields:
+        zone = template.zone_mm(name)
+        x0, x1 = round(zone.x * k), round((zone.x + zone.w) * k)
+        for y0, y1 in ((zone.y - far, zone.y - near), (zone.y + zone.h + near, zone.y + zone.h + far)):
+            rows = ink[max(0, round(y0 * k)):max(0, round(y1 * k)), x0:x1]
+            if rows.size:
+                scores.append(float(rows.mean(axis=1).max()))
+    return float(np.median(scores)) if scores else 0.0

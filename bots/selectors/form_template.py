@@ -8,9 +8,9 @@ Loaded like flows: every problem at ``file:line:col``, never a traceback.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, ValidationInfo, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from bots.i18n import tr
 from bots.spec.diagnostics import Diagnostic, Diagnostics
@@ -28,13 +28,62 @@ class Page(FrozenModel):
     height_mm: float = Field(gt=0)
 
 
-class Anchors(FrozenModel):
-    """Registration: four filled squares near the page corners."""
+class CornerMarks(FrozenModel):
+    """Registration by four filled squares printed near the page corners (forms made for OCR)."""
 
-    kind: Literal["corner_marks"] = "corner_marks"
+    kind: Literal["corner_marks"]
     size_mm: float = Field(8.0, gt=0)
     #: Distance from each page edge to the mark's outer edge.
     inset_mm: float = Field(10.0, ge=0)
+
+    def describe(self) -> str:
+        """The method in a line, for ``validate``."""
+        return tr("四隅のマーク（{s:g} mm 角、用紙の端から {i:g} mm）", "corner marks ({s:g} mm squares, {i:g} mm from "
+                  "the page edges)", s=self.size_mm, i=self.inset_mm)
+
+
+class ReferenceImage(FrozenModel):
+    """Registration by the print of the blank form itself (any form: no marks needed).
+
+    ``image`` is relative to the template's folder; the loader resolves it and computes the image's
+    features once (:mod:`bots.selectors.form_reference`), so a missing, unreadable or too plain image
+    is refused here, at this key, and not on every scan."""
+
+    kind: Literal["reference"]
+    image: Path
+
+    @field_validator("image")
+    @classmethod
+    def _usable(cls, image: Path, info: ValidationInfo) -> Path:
+        context = info.context or {}
+        base = context.get("base_dir")
+        path = image if image.is_absolute() or base is None else Path(base) / image
+        if context.get("page_mm") is not None:  # else FormTemplate checks it, once the page is known
+            _check_reference(path, context["page_mm"])
+        return path
+
+    def describe(self) -> str:
+        """The method in a line, for ``validate``."""
+        return tr("白紙の帳票の画像との照合（{p}）", "matched to the blank form's image ({p})", p=self.image.name)
+
+
+#: How scans of the form are registered: ``kind`` picks the method (required: a template without it
+#: would fail on every scan, one by one, at run time).
+Anchors = Annotated[CornerMarks | ReferenceImage, Field(discriminator="kind")]
+#: Shown when ``anchors:`` is missing: both methods, as they are written.
+ANCHORS_HELP = ("anchors: {kind: reference, image: <白紙の帳票>.png}  /  "
+                "anchors: {kind: corner_marks, size_mm: 8, inset_mm: 10}")
+
+
+def _check_reference(image: Path, page_mm: tuple[float, float]) -> None:
+    """The reference image's features (computed once, cached), or the reason it cannot be used."""
+    # lazy: OpenCV and numpy only for a template that registers by a reference image (validate stays light).
+    from bots.selectors.form_reference import ReferenceImageError, reference_features
+
+    try:
+        reference_features(image, page_mm)
+    except ReferenceImageError as exc:
+        raise ValueError(str(exc)) from None
 
 
 class Zone(FrozenModel):
@@ -87,7 +136,8 @@ class FormTemplate(FrozenModel):
     title: str
     page: Page
     unit: Literal["mm", "relative"] = "mm"
-    anchors: Anchors = Anchors()
+    #: Required; ``None`` only so that a missing key gets :meth:`_anchors_given`'s message, not pydantic's.
+    anchors: Anchors = Field(None, validate_default=True)
     #: Field names are the record's columns (the same as the Excel list's headers).
     fields: dict[str, FieldSpec] = Field(min_length=1)
     min_confidence: float = Field(80.0, ge=0, le=100)
@@ -95,6 +145,23 @@ class FormTemplate(FrozenModel):
     #: (bots/ocr/DESIGN.md: calibrated on a tuning set; a model's confidence barely separates its
     #: right readings from its wrong ones, two models agreeing does).
     agree_confidence: float = Field(0.0, ge=0, le=100)
+
+    @field_validator("anchors", mode="before")
+    @classmethod
+    def _anchors_given(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError(tr(
+                "位置合わせの方法（anchors）がありません。白紙の帳票の画像と照合するか、四隅のマークを使うかを書いてください: {h}",
+                "the registration method (anchors) is missing: match the blank form's image or use corner marks: {h}",
+                h=ANCHORS_HELP))
+        return value
+
+    @model_validator(mode="after")
+    def _reference_usable(self) -> FormTemplate:
+        # Loaded from a file, ``image:`` was checked where it stands (cached: no second computation).
+        if isinstance(self.anchors, ReferenceImage):
+            _check_reference(self.anchors.image, (self.page.width_mm, self.page.height_mm))
+        return self
 
     @model_validator(mode="after")
     def _zones_on_the_page(self) -> FormTemplate:
@@ -126,25 +193,34 @@ def form_path(selectors_root: Path, form: str) -> Path:
 
 
 def load_form_template(path: Path) -> tuple[FormTemplate | None, Diagnostics]:
-    """Parse and validate one form template; never raises for bad content."""
+    """Parse and validate one form template; never raises for bad content.
+
+    A reference image (``anchors: {kind: reference, image: …}``) is resolved against the template's
+    folder and its features computed now (cached): an unusable image is an error at ``image:``."""
     if not path.is_file():
         return None, Diagnostics([Diagnostic(path, None, tr("帳票定義が見つかりません", "form template not found"))])
     loaded, found = load_yaml(path)
     if loaded is None:
         return None, found
     try:
-        return FormTemplate.model_validate(loaded.data, context={"page_size": _page_size(loaded.data)}), found
+        context = {"page_size": _page_size(loaded.data), "page_mm": _page_mm(loaded.data), "base_dir": path.parent}
+        return FormTemplate.model_validate(loaded.data, context=context), found
     except ValidationError as exc:
         found.extend(diagnostics_from_validation(exc, loaded))
         return None, found
 
 
-def _page_size(data: object) -> tuple[float, float] | None:
-    """The page's extent in the file's unit, when readable, so zones can be checked where they stand."""
+def _page_mm(data: object) -> tuple[float, float] | None:
+    """The page in mm, when readable: a reference image's proportions are checked against it."""
     try:
-        if data.get("unit", "mm") == "relative":  # type: ignore[attr-defined]
-            return 1.0, 1.0
         page = data["page"]  # type: ignore[index]
         return float(page["width_mm"]), float(page["height_mm"])
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
+
+
+def _page_size(data: object) -> tuple[float, float] | None:
+    """The page's extent in the file's unit, when readable, so zones can be checked where they stand."""
+    if isinstance(data, dict) and data.get("unit", "mm") == "relative":
+        return 1.0, 1.0
+    return _page_mm(data)

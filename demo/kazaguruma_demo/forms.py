@@ -39,7 +39,7 @@ from bots.ocr.glyphs import font_file
 from bots.records.coerce import coerce_value
 from bots.records.model import ColumnSpec
 from bots.records.wareki import to_wareki
-from bots.selectors.form_template import FormTemplate, Zone, load_form_template
+from bots.selectors.form_template import CornerMarks, FormTemplate, Zone, load_form_template
 from kazaguruma_demo.sample_data import make_applications
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "selectors" / "forms" / "shinsei.yaml"
@@ -89,6 +89,13 @@ def default_template() -> FormTemplate:
         raise FlowError(tr("帳票定義に誤りがあります: {p}", "the form template is invalid: {p}", p=TEMPLATE_PATH),
                         list(found))
     return template
+
+
+def _marks(template: FormTemplate) -> CornerMarks:
+    """The corner marks this demo form is printed with (its template must register by them)."""
+    if not isinstance(template.anchors, CornerMarks):
+        raise ValueError(f"{template.form}: the shinsei demo form is drawn with corner marks")
+    return template.anchors
 
 
 def generate_forms(folder: Path, n: int, *, seed: int, template: FormTemplate | None = None) -> list[GeneratedForm]:
@@ -212,7 +219,7 @@ def _rect(zone: Zone) -> Rect:
 
 def _draw_form(sheet: _Sheet, template: FormTemplate, zones: dict[str, Rect]) -> list[Rect]:
     """Marks, title, label cells and box rules, notes; returns the label cells (a seal may cover them)."""
-    a = template.anchors
+    a = _marks(template)
     w, h = template.page.width_mm, template.page.height_mm
     for x, y in ((a.inset_mm, a.inset_mm), (w - a.inset_mm - a.size_mm, a.inset_mm),
                  (a.inset_mm, h - a.inset_mm - a.size_mm), (w - a.inset_mm - a.size_mm, h - a.inset_mm - a.size_mm)):
@@ -316,7 +323,7 @@ def _scan_and_save(image: Image.Image, path: Path, template: FormTemplate, dpi: 
     shift = [rng.uniform(-5, 5), rng.uniform(-5, 5)]
     width, height = image.size
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    a = template.anchors
+    a = _marks(template)
     outer = [(x * k, y * k) for x in (a.inset_mm, template.page.width_mm - a.inset_mm)
              for y in (a.inset_mm, template.page.height_mm - a.inset_mm)]
     for _ in range(5):  # the scanner's glass ends at the page: keep the marks at least 2 mm inside it

@@ -30,6 +30,7 @@ KINDS = {"氏名": {"kind": "text", "itaiji": True}, "フリガナ": {"kind": "k
          "白紙": {"kind": "text"}}  # fmt: skip
 TEMPLATE = FormTemplate.model_validate({
     "form": "fields_test", "title": "t", "page": {"width_mm": 130, "height_mm": 65}, "min_confidence": 80,
+    "anchors": {"kind": "corner_marks"},
     "fields": {name: {"zone": dict(zip("xywh", zone, strict=True)), **KINDS[name]} for name, zone in ZONES.items()},
 })
 

@@ -131,7 +131,7 @@ def test_the_listing_keeps_typers_order_commands_then_groups() -> None:
               if line.startswith("│ ") and len(line.split()) > 2 and line.split()[1] in Commands.lazy]
 
     assert listed == ["run", "resume", "validate", "steps", "tray", "scheduler",
-                      "selectors", "review", "audit", "flows", "schedule"]
+                      "selectors", "review", "audit", "flows", "schedule", "forms"]
 
 
 def test_a_mistyped_command_is_matched_against_the_lazy_ones() -> None:

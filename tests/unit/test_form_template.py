@@ -6,12 +6,20 @@ Each file in ``tests/forms/invalid/`` states what it must produce on its first l
 
 from __future__ import annotations
 
+import os
+import pickle
 import re
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
-from bots.selectors.form_template import FormTemplate, load_form_template
+from bots import i18n
+from bots.selectors.form_reference import MIN_FEATURES, reference_features
+from bots.selectors.form_template import CornerMarks, FormTemplate, ReferenceImage, load_form_template
 from bots.spec.diagnostics import Diagnostic, Pos
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +86,7 @@ def test_only_the_mynumber_is_optional_and_it_is_sensitive() -> None:
 def test_zones_do_not_overlap_and_keep_clear_of_the_corner_marks() -> None:
     template = shinsei()
     a = template.anchors
+    assert isinstance(a, CornerMarks)
     reserved = a.inset_mm + a.size_mm + 5  # marks plus a margin
     zones = {name: template.zone_mm(name) for name in template.fields}
     for name, z in zones.items():
@@ -128,8 +137,145 @@ def test_a_missing_template_is_a_diagnostic_not_an_exception(tmp_path: Path) -> 
 
 def test_a_zone_off_the_page_is_still_refused_without_the_loader() -> None:
     # The loader points at the zone; a template built in code is checked by the model itself.
-    data = {"form": "x", "title": "t", "page": {"width_mm": 210, "height_mm": 297},
+    data = {"form": "x", "title": "t", "page": {"width_mm": 210, "height_mm": 297}, "anchors": {"kind": "corner_marks"},
             "fields": {"氏名": {"zone": {"x": 150, "y": 10, "w": 90, "h": 10}}}}
 
     with pytest.raises(ValueError, match="氏名"):
         FormTemplate.model_validate(data)
+
+
+# --- registration method (anchors) ---------------------------------------------------------
+
+FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+KOKUHO = REPO_ROOT / "selectors" / "forms" / "kokuho.yaml"
+HEAD = "form: mukou\ntitle: 検査用の帳票定義\npage: {width_mm: 210, height_mm: 297}\n"
+FIELDS = "fields:\n  氏名: {zone: {x: 40, y: 60, w: 90, h: 12}}\n"
+
+
+def printed_form(size: tuple[int, int] = (1654, 2339)) -> Image.Image:
+    """A blank form with enough print to align to: a title, ruled boxes, labels over the whole page."""
+    page = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, max(12, size[0] // 60), index=0)
+    step = size[1] // 14
+    for row in range(1, 13):
+        y = row * step
+        draw.rectangle((size[0] // 10, y, size[0] * 9 // 10, y + step * 2 // 3), outline=0, width=3)
+        draw.text((size[0] // 10 + 10, y + 10), f"第{row}欄　氏名・住所・生年月日・電話番号", font=font, fill=0)
+    return page
+
+
+def write_template(folder: Path, anchors: str) -> Path:
+    path = folder / "mukou.yaml"
+    path.write_text(HEAD + anchors + "\n" + FIELDS, encoding="utf-8")
+    return path
+
+
+def test_the_shipped_templates_name_their_registration_method() -> None:
+    assert isinstance(shinsei().anchors, CornerMarks)
+    if KOKUHO.is_file():  # the mark-less demo form
+        template, found = load_form_template(KOKUHO)
+        assert template is not None, [d.render() for d in found]
+        assert isinstance(template.anchors, ReferenceImage)
+        assert template.anchors.image == KOKUHO.parent / "kokuho_blank.png"
+
+
+def test_a_template_without_anchors_is_refused_naming_both_methods(tmp_path: Path) -> None:
+    path = tmp_path / "mukou.yaml"
+    path.write_text(HEAD + FIELDS, encoding="utf-8")
+
+    template, found = load_form_template(path)
+
+    assert template is None
+    (error,) = found.errors
+    assert error.pos == Pos(1, 1)
+    assert "anchors" in error.message and "kind: reference" in error.message and "kind: corner_marks" in error.message
+    i18n.set_language("en")
+    _, found = load_form_template(path)
+    assert found.errors[0].message.startswith("the registration method (anchors) is missing")
+
+
+def test_a_reference_image_is_found_beside_the_template_and_its_features_computed_once(tmp_path: Path) -> None:
+    printed_form().save(tmp_path / "白紙.png")
+    path = write_template(tmp_path, "anchors: {kind: reference, image: 白紙.png}")
+
+    template, found = load_form_template(path)
+
+    assert template is not None, [d.render() for d in found]
+    assert isinstance(template.anchors, ReferenceImage)
+    assert template.anchors.image == tmp_path / "白紙.png"
+    assert template.anchors.describe() == "白紙の帳票の画像との照合（白紙.png）"
+    first = reference_features(template.anchors.image, (210, 297))
+    assert reference_features(template.anchors.image, (210, 297)) is first  # cached per process
+    assert len(first.points_mm) >= MIN_FEATURES and len(first.patches) >= 8
+    assert pickle.loads(pickle.dumps(template)) == template  # as the OCR pool sends it to its workers
+
+
+def test_a_replaced_reference_image_is_read_again(tmp_path: Path) -> None:
+    image = tmp_path / "blank.png"
+    printed_form().save(image)
+    first = reference_features(image, (210, 297))
+    printed_form().transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(image)
+    os.utime(image, ns=(image.stat().st_atime_ns, image.stat().st_mtime_ns + 10**9))
+
+    assert reference_features(image, (210, 297)) is not first
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: None, "基準画像が見つかりません"),
+    (lambda p: p.write_text("PNG ではない", encoding="utf-8"), "基準画像を読めません"),
+    (lambda p: Image.new("L", (1654, 2339), 255).save(p), "印刷が少なすぎて位置合わせに使えません"),
+    (lambda p: printed_form((2339, 1654)).save(p), "縦横比"),
+], ids=["missing", "not-an-image", "blank", "landscape"])
+def test_an_unusable_reference_image_is_refused_at_its_key(tmp_path: Path, make: Callable[[Path], None],
+                                                          message: str) -> None:
+    make(tmp_path / "blank.png")
+    path = write_template(tmp_path, "anchors:\n  kind: reference\n  image: blank.png")
+
+    template, found = load_form_template(path)
+
+    assert template is None
+    assert [(d.pos, message in d.message) for d in found.errors] == [(Pos(6, 10), True)], found.errors
+
+
+def test_an_unusable_reference_image_speaks_english(tmp_path: Path) -> None:
+    i18n.set_language("en")
+    path = write_template(tmp_path, "anchors: {kind: reference, image: none.png}")
+
+    _, found = load_form_template(path)
+
+    assert found.errors[0].message.startswith("reference image not found")
+
+
+def test_an_unknown_registration_method_lists_both(tmp_path: Path) -> None:
+    path = write_template(tmp_path, "anchors: {kind: qr_code}")
+
+    _, found = load_form_template(path)
+
+    assert len(found.errors) == 1 and "corner_marks" in found.errors[0].message
+    assert "reference" in found.errors[0].message
+
+
+def test_corner_marks_keep_their_defaults(tmp_path: Path) -> None:
+    template, _ = load_form_template(write_template(tmp_path, "anchors: {kind: corner_marks}"))
+
+    assert template is not None and template.anchors == CornerMarks(kind="corner_marks", size_mm=8, inset_mm=10)
+    i18n.set_language("en")
+    assert template.anchors.describe() == "corner marks (8 mm squares, 10 mm from the page edges)"
+
+
+
+def run_cli(*args: str, lang: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"KZ_LANG", "KZ_HOME"}}
+    env.update(KZ_LANG=lang, COLUMNS="250")
+    done = subprocess.run([sys.executable, "runner.py", *args], cwd=REPO_ROOT, env=env, capture_output=True,
+                          text=True, encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def test_validate_shows_how_a_forms_flow_registers_its_scans() -> None:
+    assert "flows/shinsei_ocr.yaml: 帳票 shinsei の位置合わせ: 四隅のマーク（8 mm 角" in run_cli(
+        "validate", "flows/shinsei_ocr.yaml", lang="ja")
+    output = run_cli("selectors", "validate", "selectors/forms/shinsei.yaml", lang="en")
+    assert "selectors/forms/shinsei.yaml: registered by corner marks (8 mm squares" in output
