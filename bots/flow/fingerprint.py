@@ -1,7 +1,7 @@
 """What an approval covers: every file a run of the flow reads its behaviour from.
 
-The flow file, each sub-flow it calls (recursively), the selector maps of every system they use
-and the form template: change any byte of any of them and the fingerprint changes, so what runs
+The flow file, each sub-flow it calls (recursively), the selector maps of every system they use,
+the form template and the blank form's image it registers scans by: change any byte of any of them and the fingerprint changes, so what runs
 is exactly what was approved. The manifest (role, path, SHA-256 per file) is kept with each
 approval, so ``flows diff`` can say *which* file changed and what in it.
 """
@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from bots.selectors.form_template import ReferenceImage
 
 if TYPE_CHECKING:
     from bots.flow.loader import LoadedFlow
@@ -57,6 +59,9 @@ def manifest(loaded: LoadedFlow, root: Path) -> tuple[ManifestEntry, ...]:
             add("selectors", path)
         if flow.form_template_path is not None:
             add("form", flow.form_template_path)
+        template = flow.form_template
+        if template is not None and isinstance(template.anchors, ReferenceImage):
+            add("form", template.anchors.image)  # another image registers scans differently
         for sub in flow.subflows.values():
             walk(sub, "subflow")
 
