@@ -53,8 +53,9 @@ def read_forms(ctx: StepContext, p: ReadFormsParams) -> None:
         if form.status == "accepted" or p.include_doubtful:
             row: dict[str, Any] = {**form.values(), "_file": str(form.file), "_status": form.status}
             if form.status != "accepted":
-                row["_problems"] = {n: list(r.problems) for n, r in form.doubts().items()} or form.error
+                row["_problems"] = {n: list(r.problems) for n, r in form.doubts().items()} or form.reason or form.error
             rows.append(row)
         else:
-            ctx.notice("form_skipped", f"{Path(form.file).name}: {form.error or '要確認'}", file=str(form.file))
+            why = form.error or form.reason or "要確認"
+            ctx.notice("form_skipped", f"{Path(form.file).name}: {why}", file=str(form.file))
     ctx.vars[p.into] = rows

@@ -17,6 +17,10 @@ and メゾン as メブン, Debian's 浩 as 洗 and シ as ジ; never both alike
 value only when both models read it (see :func:`bots.ocr.pipeline.decide`). A segment of one
 character goes to psm 8 (a word): with psm 7 (a line) Debian's model reads 男 or 誠 as nothing.
 
+Words (:data:`WITNESS_KINDS`) are also read by a second, independent engine, PP-OCRv5
+(:mod:`bots.ocr.ppocr`): the cleaned gray line, one run of ink per image, every field of the page
+in one call. Its reading is the witness the decision rule asks for (:mod:`bots.ocr.witness`).
+
 Spaces come from the ink, not from tesseract's words (it splits Japanese lines at ordinary letter
 spacing): a gap of a full character or more (:data:`bots.ocr.clean._WIDE_GAP` text heights) is a full-width space,
 as in 氏名「佐藤　一郎」 and フリガナ; a gap just short of that is doubtful. A narrow (ASCII) space
@@ -41,6 +45,7 @@ from bots.i18n import tr
 from bots.ocr.inkfit import InkChoice, choose_by_ink
 from bots.ocr.itaiji import suspected_variant
 from bots.ocr.normalize import normalize
+from bots.ocr.ppocr import PpText, available, join, line_images, recognize
 from bots.ocr.prepare import PAD, READINGS, Prepared, prepare
 from bots.ocr.register import mm_to_px
 from bots.ocr.tesseract import Word, model_dirs, read_batch
@@ -70,6 +75,9 @@ KIND_WHITELIST: dict[FieldKind, str] = {
 CROSS_WHITELIST = "0123456789-()"
 #: Kinds whose differing readings the ink may settle (see :func:`_ink_choice`).
 INK_KINDS: frozenset[FieldKind] = frozenset({"text", "kana"})
+#: Kinds the second engine (PP-OCR, :mod:`bots.ocr.ppocr`) also reads, as the independent witness of
+#: the value the tesseract readings agreed on (see :func:`bots.ocr.pipeline.decide`).
+WITNESS_KINDS: frozenset[FieldKind] = frozenset({"text", "kana"})
 _DOUBLED = "ァィゥェォャュョヮ"  #: small kana the full jpn model prints before their large form
 
 
@@ -95,6 +103,8 @@ class FieldOcr:
     crop: Path | None = None
     variant: str = ""  #: an itaiji the ink may hold instead of what was read (bots.ocr.itaiji)
     ink_choice: InkChoice | None = None  #: where the readings differ, the one the ink prefers (bots.ocr.inkfit)
+    #: the second engine's reading (PP-OCR); None when it is not installed or the kind is not witnessed
+    witness: PpText | None = None
 
 
 _Key = tuple[str, int, "str | None", "Path | None"]  #: one tesseract call: lang, psm, whitelist, model
@@ -122,6 +132,7 @@ def read_fields(
     results: dict[str, FieldOcr] = {}
     crops: dict[str, Path | None] = {}
     prepared: dict[str, list[Prepared]] = {}
+    lines: dict[str, list[Gray]] = {}
     inset = mm_to_px(INSET_MM)
     for name, spec in template.fields.items():
         x0, y0, x1, y1 = zone_px(template, name)
@@ -130,6 +141,8 @@ def read_fields(
             results[name] = _checkbox(name, gray[y0:y1, x0:x1], paper, ink, crops[name])
             continue
         prepared[name] = prepare(gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset], paper, ink)
+        if spec.kind in WITNESS_KINDS and prepared[name] and available():
+            lines[name] = line_images(gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset], paper, ink)
     everything = range(len(READINGS))
     first = {name: FIRST_PASS if len(_engines(template.fields[name], template)) > 1 else everything
              for name in prepared}
@@ -137,6 +150,7 @@ def read_fields(
     second = {name: [v for v in everything if v not in first[name]] for name in prepared
               if not _settled(template, name, prepared[name], words, first[name])}
     words.update(_read(template, prepared, second))
+    witnesses = _witnesses(lines)
     for name, readings in prepared.items():
         if not readings:  # no ink in the zone: certainly empty
             count = len(_engines(template.fields[name], template))
@@ -156,8 +170,22 @@ def read_fields(
             texts += [choice.text] if choice else []
             itaiji = next((suspect for text in texts
                            if (suspect := suspected_variant(readings[0].segments, text))), "")
-        results[name] = FieldOcr(name, read, crop=crops[name], variant=itaiji, ink_choice=choice)
+        results[name] = FieldOcr(name, read, crop=crops[name], variant=itaiji, ink_choice=choice,
+                                 witness=witnesses.get(name))
     return results
+
+
+def _witnesses(lines: Mapping[str, Sequence[Gray]]) -> dict[str, PpText]:
+    """The second engine's reading of each field, the whole page in one call; {} without the engine."""
+    found = recognize([image for images in lines.values() for image in images]) if lines else None
+    if not found:
+        return {}
+    texts: dict[str, PpText] = {}
+    start = 0
+    for name, images in lines.items():
+        texts[name] = join(found[start : start + len(images)])
+        start += len(images)
+    return texts
 
 
 _Words = dict[tuple[str, int, int], list["Word"]]

@@ -16,7 +16,12 @@ Decisions:
   box is the value ``False``, not a missing value. Whether an application without 同意 may be
   keyed is the flow's rule (``record.同意``), not a reading problem.
 * ``text``: whitespace collapses to one full-width space where one was read; a narrow (ASCII) space
-  between Japanese characters is dropped — OCR cannot see it in proportional print.
+  between Japanese characters is dropped — OCR cannot see it in proportional print. The width of
+  digits and letters is kept as read (第２みどり荘 stays full-width) unless the field declares
+  ``width: zenkaku | hankaku`` (the target system's rule); whether it is the width *printed* is the
+  ink's to show (bots.ocr.confusables). A name (``charset: name``) holds only the Japanese name
+  characters (or is written as a 在留カード has it: ``SMITH, JOHN``), an address (``charset: address``) those, digits, Latin letters and －・、; a value that
+  begins or ends with punctuation (「,中村真由美」) is a speck read as a character.
 * ``choice``: equal to one option after NFKC and without spaces, or a problem — never the closest.
 * ``date_wareki``: only 和暦 (an ISO date on a 和暦 line is a misreading or a wrong form); a date in
   the future is refused (birth dates, application dates).
@@ -34,6 +39,7 @@ import jaconv
 
 from bots.i18n import tr
 from bots.masking import mynumber_check_digit
+from bots.ocr.itaiji import VARIANTS
 from bots.records.coerce import coerce_value
 from bots.records.model import ColumnSpec
 from bots.records.wareki import looks_like_wareki, parse_wareki
@@ -62,10 +68,65 @@ def normalize(spec: FieldSpec, raw: str) -> Normalised:
 
 
 def _text(spec: FieldSpec, text: str) -> Normalised:
-    value = _SPACE_RUN.sub(_space, text)
+    value = _widened(spec, _SPACE_RUN.sub(_space, text))
     if _SUSPICIOUS.search(value):
         return value, [tr("文字以外の記号（罫線・汚れ）を読んでいます", "read stray symbols (box rules or specks)")]
+    if value[0] in _EDGE_PUNCTUATION or value[-1] in _EDGE_PUNCTUATION:
+        return value, [tr("値の先頭か末尾に句読点・記号を読んでいます（汚れの可能性）",
+                          "read punctuation at the start or end of the value (probably a speck)")]
+    if spec.characters() == "name" and _ROMAN_NAME.fullmatch(value):
+        return value, []
+    stray = "".join(dict.fromkeys(char for char in value if not _allowed(spec.characters(), char)))
+    if stray:
+        shown = "" if spec.sensitive else tr("（{s}）", " ({s})", s=" ".join(stray))
+        what = tr("氏名", "a name") if spec.characters() == "name" else tr("住所", "an address")
+        return value, [tr("{w}に使わない文字があります{c}", "characters not used in {w}{c}", w=what, c=shown)]
     return value, []
+
+
+def _widened(spec: FieldSpec, value: str) -> str:
+    """The width rule of the target field: as printed (no change), or every digit, Latin letter and
+    ASCII sign full-width (``zenkaku``) or half-width (``hankaku``); kana keep their full width."""
+    if spec.width == "zenkaku":
+        return str(jaconv.h2z(value, kana=True, ascii=True, digit=True))
+    if spec.width == "hankaku":
+        return str(jaconv.z2h(value, kana=False, ascii=True, digit=True))
+    return value
+
+
+#: Never the first or last character of a name or an address: in OCR output a speck or a rule's end.
+_EDGE_PUNCTUATION = set(",.、。，．・･:;：；'`")
+#: A name as a 在留カード prints it: SURNAME, GIVEN NAMES in capital letters (its comma is part of it).
+_ROMAN_NAME = re.compile(r"[A-Z]+(?:[ '-][A-Z]+)*, ?[A-Z]+(?:[ '-][A-Z]+)*")
+#: Signs an address may hold besides the name characters, digits and Latin letters.
+_ADDRESS_SIGNS = set("-‐－−ー・、()（） \u3000")
+
+
+def _allowed(charset: str, char: str) -> bool:
+    """Whether ``char`` belongs to the character set (see ``FieldSpec.charset``)."""
+    if charset == "any" or _name_char(char):
+        return True
+    if charset == "address":
+        return char in _ADDRESS_SIGNS or unicodedata.normalize("NFKC", char).isascii() and char.isalnum()
+    return False
+
+
+def _name_char(char: str) -> bool:
+    """Kana, ・ ー 々 〆 ゝゞヽヾ, the full-width space, and kanji of JIS X 0208/0213 (Python's
+    ``euc_jis_2004`` codec), of Windows' cp932 (髙, its vendor kanji) or a name variant (𠮷)."""
+    if char in "・ー々〆ゝゞヽヾ\u3000" or "\u3041" <= char <= "\u3096" or "\u30a1" <= char <= "\u30fa":
+        return True
+    if not unicodedata.name(char, "").startswith("CJK"):
+        return False
+    if any(char in variants for variants in VARIANTS.values()):
+        return True
+    for codec in ("euc_jis_2004", "cp932"):
+        try:
+            char.encode(codec)
+            return True
+        except UnicodeEncodeError:
+            continue
+    return False
 
 
 def _space(match: re.Match[str]) -> str:
@@ -76,7 +137,8 @@ def _space(match: re.Match[str]) -> str:
         return "\u3000"
     before = match.string[match.start() - 1 : match.start()]
     after = match.string[match.end() : match.end() + 1]
-    return " " if before.isascii() and before.isalnum() and after.isascii() and after.isalnum() else ""
+    latin_before = before.isascii() and (before.isalnum() or before == ",")  # "SMITH, JOHN"
+    return " " if latin_before and after.isascii() and after.isalnum() else ""
 
 
 def _kana(spec: FieldSpec, text: str) -> Normalised:

@@ -1,10 +1,17 @@
-"""Scanned files → :class:`FormResult` s: load, register, read fields, normalise, decide.
+"""Scanned files → :class:`FormResult` s: load, check the page, register, read fields, normalise, decide.
 
 ``read_forms`` yields one result per form **in input order**, while the files are read in a
 process pool (one worker per core; a worker reads a whole file: loading, registration and the
-field OCR are all CPU-bound). A file that cannot be read or is not this form gives a result with
-``error`` and the batch goes on. Every page of a multi-page file (PDF, TIFF) is a form of its own
+field OCR are all CPU-bound). Every page of a multi-page file (PDF, TIFF) is a form of its own
 (``scan.pdf#2``): a batch scanned into one PDF is the usual case.
+
+**Everything doubtful reaches a person**: whatever is wrong with the *scan* — the file cannot be
+read, a page is blank, of the wrong size or proportions, turned, two forms on one sheet
+(:mod:`bots.ocr.page_checks`, cheap, before registration), or it cannot be registered as this form
+(another document, upside down, misaligned: :class:`~bots.errors.NotAFormError`) — gives a result
+for **review** with the reason and a reduced image of the page (``<crops_dir>/<stem>.jpg``), never
+keyed, and the batch goes on. Only the engine's own faults are ``error``: a missing tesseract
+stops the batch before any file is read; a bug while reading one form's fields fails that form.
 
 The decision rule (bots/ocr/DESIGN.md), per field: accepted only if the readings
 (:data:`bots.ocr.prepare.READINGS`) agree after normalisation — with two models installed, each
@@ -14,6 +21,13 @@ the value validates for its kind, no space is in doubt, and every agreeing readi
 ``template.threshold(name)`` (one model: two of its readings must agree). Anything else is a
 *problem*, and one problem sends the whole form to review. An optional field is empty only when
 its zone holds no ink at all; ink that reads as nothing is a problem.
+
+A word value (``text``, ``kana``) the tesseract readings agreed on, or the ink chose, is accepted
+only if the second engine, PP-OCRv5 (:mod:`bots.ocr.ppocr`), reads the same after the same
+normalisation (:mod:`bots.ocr.witness`); where the two engines differ, even in width only, the
+field goes to review. Without that engine the tesseract rule alone decides (said once in the log).
+After every field is decided, the form's values are checked against each other
+(:func:`bots.ocr.crosscheck.cross_check`: postcode ↔ address, plausible dates).
 """
 
 from __future__ import annotations
@@ -22,21 +36,27 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from loguru import logger
+from PIL import Image
 
 from bots.errors import FormFileError, OcrEngineError
 from bots.i18n import tr
+from bots.ocr.crosscheck import cross_check
 from bots.ocr.fields import FieldOcr, read_fields
-from bots.ocr.images import load_pages
+from bots.ocr.images import load_pages, save_preview
 from bots.ocr.inkfit import InkChoice
 from bots.ocr.normalize import normalize
-from bots.ocr.register import WORK_DPI, register
-from bots.ocr.results import FieldReading, FormResult
+from bots.ocr.page_checks import check_page
+from bots.ocr.ppocr import warn_if_missing
+from bots.ocr.register import WORK_DPI, Canvas, register
+from bots.ocr.results import FieldReading, FormResult, PageDoubt, PageProblem
 from bots.ocr.tesseract import ensure_tesseract
+from bots.ocr.witness import witnessed
 from bots.platform.process import leave_terminal_group
 from bots.selectors.form_template import FieldSpec, FormTemplate
 
@@ -56,6 +76,7 @@ def read_forms(
     :class:`OcrEngineError` before reading anything when tesseract or a language is missing."""
     files = [Path(p) for p in paths]
     ensure_tesseract(template_languages(template))
+    warn_if_missing()  # once here, not once per worker
     count = min(workers or os.cpu_count() or 1, len(files))
     if count <= 1:
         for path in files:
@@ -78,41 +99,88 @@ def template_languages(template: FormTemplate) -> set[str]:
 def _read_file(
     path: Path, template: FormTemplate, crops_dir: Path | None, only: int | None = None
 ) -> list[FormResult]:
-    """Worker: all forms of one file (or page ``only``); per-file and per-page failures become
-    ``error`` results."""
+    """Worker: all forms of one file (or page ``only``). A file that cannot be read is one form
+    for review (no image); each page is read by :func:`_read_page`."""
     ensure_tesseract(template_languages(template))  # cached; sets the binary in a fresh worker too
     started = time.perf_counter()
     try:
-        pages = load_pages(path, dpi=WORK_DPI)
+        pages = load_pages(path, dpi=WORK_DPI, check_size=False)  # a thumbnail is checked per page, with its image
     except FormFileError as exc:
-        return [FormResult(path, error=str(exc), seconds=time.perf_counter() - started)]
-    except Exception as exc:  # one unreadable file must not stop the batch
+        return [_for_review(path, 1, PageDoubt(PageProblem.UNREADABLE, str(exc)), None, started)]
+    except Exception as exc:  # a decoder's fault no mapping knows: still this file's, and the batch goes on
         logger.opt(exception=exc).warning("ocr: cannot load {file}", file=str(path))
-        return [FormResult(path, error=_unexpected(exc), seconds=time.perf_counter() - started)]
-    if only is not None:
-        if not 1 <= only <= len(pages):
-            return [FormResult(path, only, error=tr("{n} ページ目はありません（全 {m} ページ）",
-                                                    "there is no page {n} (the file has {m})", n=only, m=len(pages)))]
+        why = tr("ファイルを読み取れません（{e}）。ファイルを開いて確かめ、手で入力してください",
+                 "the file cannot be read ({e}); open it to check, and enter the form by hand", e=type(exc).__name__)
+        return [_for_review(path, 1, PageDoubt(PageProblem.UNREADABLE, why), None, started)]
+    if only is not None and not 1 <= only <= len(pages):  # the caller's mistake, not the scan's
+        return [FormResult(path, only, error=tr("{n} ページ目はありません（全 {m} ページ）",
+                                                "there is no page {n} (the file has {m})", n=only, m=len(pages)))]
     numbered = {only: pages[only - 1]} if only is not None else dict(enumerate(pages, start=1))
     results = []
     for number, page in numbered.items():
-        try:
-            canvas = register(page, template)
-            stem = f"{path.stem}_{path.suffix.lstrip('.')}" + (f"_p{number}" if number > 1 else "")
-            seen = read_fields(canvas, template, crops_dir=crops_dir, stem=stem)
-            fields = {name: decide(name, spec, seen[name], template.threshold(name), template.agree_confidence)
-                      for name, spec in template.fields.items()}
-            result = FormResult(path, number, fields, seconds=time.perf_counter() - started)
-        except FormFileError as exc:  # NotAFormError: marks not found, another document
-            result = FormResult(path, number, error=str(exc), seconds=time.perf_counter() - started)
-        except OcrEngineError as exc:
-            result = FormResult(path, number, error=str(exc), seconds=time.perf_counter() - started)
-        except Exception as exc:  # a bug shows on this form only, and in the log
-            logger.opt(exception=exc).warning("ocr: cannot read {file} page {page}", file=str(path), page=number)
-            result = FormResult(path, number, error=_unexpected(exc), seconds=time.perf_counter() - started)
-        results.append(result)
+        results.append(_read_page(path, number, page, template, crops_dir, started))
         started = time.perf_counter()
     return results
+
+
+def _read_page(path: Path, number: int, page: Image.Image, template: FormTemplate, crops_dir: Path | None,
+               started: float) -> FormResult:
+    """One page: for review with its image when it is not this form's page, else every field decided."""
+    stem = f"{path.stem}_{path.suffix.lstrip('.')}" + (f"_p{number}" if number > 1 else "")
+    try:
+        canvas = _registered(path, number, page, template)
+        if isinstance(canvas, PageDoubt):
+            return _for_review(path, number, canvas, _preview(page, crops_dir, stem), started)
+        seen = read_fields(canvas, template, crops_dir=crops_dir, stem=stem)
+        fields = {name: decide(name, spec, seen[name], template.threshold(name), template.agree_confidence)
+                  for name, spec in template.fields.items()}
+        return FormResult(path, number, _cross_checked(template, fields), seconds=time.perf_counter() - started)
+    except OcrEngineError as exc:  # tesseract failed on this form: the installation's fault, not the scan's
+        return FormResult(path, number, error=str(exc), seconds=time.perf_counter() - started)
+    except Exception as exc:  # a bug shows on this form only, and in the log
+        logger.opt(exception=exc).warning("ocr: cannot read {file} page {page}", file=str(path), page=number)
+        return FormResult(path, number, error=_unexpected(exc), seconds=time.perf_counter() - started)
+
+
+def _registered(path: Path, number: int, page: Image.Image, template: FormTemplate) -> Canvas | PageDoubt:
+    """The page on the template's canvas, or why it is not this form's page: the cheap checks
+    first (blank, size, orientation: their reasons say more than "not this form"), then registration."""
+    doubt = check_page(page, template)
+    if doubt is not None:
+        return doubt
+    try:
+        return register(page, template)
+    except FormFileError as exc:  # NotAFormError: another document, upside down, residual too large
+        return PageDoubt(PageProblem.NOT_REGISTERED, str(exc))
+    except Exception as exc:  # registration tripping over an odd page: the page still goes to a person
+        logger.opt(exception=exc).warning("ocr: cannot register {file} page {page}", file=str(path), page=number)
+        return PageDoubt(PageProblem.NOT_REGISTERED, tr(
+            "帳票の位置合わせができません（{e}）。画像を確かめ、手で入力してください",
+            "the page cannot be aligned to the form ({e}); check the image and enter the form by hand",
+            e=type(exc).__name__))
+
+
+def _cross_checked(template: FormTemplate, fields: dict[str, FieldReading]) -> dict[str, FieldReading]:
+    """The fields with the problems found *between* them (postcode ↔ address, plausible dates …)
+    added to their own: one sends the form to review like any doubtful field."""
+    found = cross_check(template, {name: reading.value for name, reading in fields.items()})
+    return {name: replace(reading, problems=(*reading.problems, *found[name])) if found.get(name) else reading
+            for name, reading in fields.items()}
+
+
+def _for_review(path: Path, number: int, doubt: PageDoubt, image: Path | None, started: float) -> FormResult:
+    return FormResult(path, number, page_doubt=doubt, image=image, seconds=time.perf_counter() - started)
+
+
+def _preview(page: Image.Image, crops_dir: Path | None, stem: str) -> Path | None:
+    """The reviewer's copy of a whole page beside the field crops; a page without it still goes to review."""
+    if crops_dir is None:
+        return None
+    try:
+        return save_preview(page, crops_dir / f"{stem}.jpg")
+    except OSError as exc:
+        logger.warning("ocr: cannot save the image of {file}: {e}", file=stem, e=exc)
+        return None
 
 
 def _unexpected(exc: Exception) -> str:
@@ -122,6 +190,10 @@ def _unexpected(exc: Exception) -> str:
 def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
            cross_threshold: float | None = None) -> FieldReading:
     """One field's value and, when it cannot be trusted, why (see the module doc).
+
+    A value the tesseract readings agreed on, or the ink chose, is then put to the second engine
+    (:func:`bots.ocr.witness.witnessed`): for the kinds it reads (``fields.WITNESS_KINDS``) it is
+    accepted only if PP-OCR reads the same; without the engine the tesseract rule alone decides.
 
     ``cross_threshold``: the confidence each reading needs when the readings come from two models
     (default ``threshold``); one model's confidence says little about its own errors (wrong
@@ -155,11 +227,12 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
     if len(values) == 1 and len(confident) >= 2:  # two confident readings agree, none reads otherwise
         value = confident[0][1]
         confidence = min(reading.confidence for reading, _ in confident)
-        return FieldReading(name, value, confident[0][0].text, round(confidence, 1), (), seen.crop)
+        return witnessed(spec, seen.witness,
+                         FieldReading(name, value, confident[0][0].text, round(confidence, 1), (), seen.crop))
     if seen.ink_choice is not None and not seen.variant:
         settled = _by_ink(name, spec, seen, seen.ink_choice)
         if settled is not None:
-            return settled
+            return witnessed(spec, seen.witness, settled)
     # Doubtful: show the most trusted reading, and every reason.
     first, value, problems = max(readings, key=lambda r: (not r[2], r[0].confidence))
     problems = list(problems)

@@ -2,9 +2,12 @@
 
 One row per form on sheet ``要確認``: the file, every field's value as read (editable), and the
 doubtful fields with their reasons; sheet ``欄ごと`` lists each doubtful field with the value
-read, the reason and a link to the field's image. ``runner.py review import`` turns the
-corrected workbook into an Excel list in the keying flow's columns (sheet ``申請一覧``), the
-input of a follow-up run. It holds personal data by nature (like the scans and the Excel
+read, the reason and a link to the field's image. A page that was not read as a form at all
+(unreadable file, blank, wrong size, another document) has a row too, its fields empty for staff
+to fill from the page, its reason, its page number and a link to the page's image (none when the
+file gave no image): every scan of a batch is keyed or listed here. ``runner.py review import``
+turns the corrected workbook into an Excel list in the keying flow's columns (sheet ``申請一覧``),
+the input of a follow-up run; rows staff left empty are skipped. It holds personal data by nature (like the scans and the Excel
 list), so it is written beside the scans, never into the logs.
 """
 
@@ -27,6 +30,9 @@ from bots.records import openpyxl_errors
 
 SHEET, FIELDS_SHEET, LIST_SHEET = "要確認", "欄ごと", "申請一覧"
 FILE_COLUMN, DONE_COLUMN, REASONS_COLUMN = "ファイル", "確認済み", "確認が必要な欄"
+#: After the reasons, so ``import_review`` (which takes the columns between 確認済み and the
+#: reasons) never mistakes them for form fields.
+PAGE_COLUMN, IMAGE_COLUMN = "ページ", "ページの画像"
 _DOUBT_FILL = PatternFill("solid", fgColor="FFEB9C")
 
 
@@ -58,7 +64,7 @@ def write_review(path: Path, columns: Sequence[str], forms: Iterable[FormResult]
     sheet = book.active
     assert sheet is not None
     sheet.title = SHEET
-    header = [FILE_COLUMN, DONE_COLUMN, *columns, REASONS_COLUMN]
+    header = [FILE_COLUMN, DONE_COLUMN, *columns, REASONS_COLUMN, PAGE_COLUMN, IMAGE_COLUMN]
     sheet.append(header)
     fields_sheet = book.create_sheet(FIELDS_SHEET)
     fields_sheet.append([FILE_COLUMN, "欄", "読み取った値", "理由", "画像"])
@@ -70,28 +76,37 @@ def write_review(path: Path, columns: Sequence[str], forms: Iterable[FormResult]
             continue
         rows += 1
         doubts = form.doubts()
-        reasons = "\n".join(f"{name}: {'；'.join(r.problems)}" for name, r in doubts.items())
+        reasons = form.reason or "\n".join(f"{name}: {'；'.join(r.problems)}" for name, r in doubts.items())
         sheet.append([str(form.file) if form.page == 1 else f"{form.file}#{form.page}", "",
-                      *[_text(form.fields[c].value) if c in form.fields else None for c in columns], reasons])
+                      *[_text(form.fields[c].value) if c in form.fields else None for c in columns], reasons,
+                      form.page, str(form.image) if form.image else None])
+        row = sheet.max_row
         for offset, name in enumerate(columns, start=3):
-            cell = sheet.cell(row=sheet.max_row, column=offset)
+            cell = sheet.cell(row=row, column=offset)
             cell.number_format = "@"
-            if name in doubts:
+            if name in doubts or form.page_doubt is not None:  # a page not read: every field by hand
                 cell.fill = _DOUBT_FILL
-        sheet.cell(row=sheet.max_row, column=len(header)).alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.cell(row=row, column=len(columns) + 3).alignment = Alignment(wrap_text=True, vertical="top")
+        if form.image:
+            _link(sheet.cell(row=row, column=len(header)), form.image)
         for name, reading in doubts.items():
             fields_sheet.append([form.location, name, reading.raw, "；".join(reading.problems),
                                  str(reading.crop) if reading.crop else ""])
             if reading.crop:
-                link = fields_sheet.cell(row=fields_sheet.max_row, column=5)
-                link.hyperlink = reading.crop.as_uri()
-                link.style = "Hyperlink"
-    for ws, widths in ((sheet, [40, 10] + [18] * len(columns) + [60]), (fields_sheet, [30, 12, 24, 50, 60])):
-        for index, width in enumerate(widths, start=1):
+                _link(fields_sheet.cell(row=fields_sheet.max_row, column=5), reading.crop)
+    widths = [40, 10] + [18] * len(columns) + [60, 8, 60]
+    for ws, each in ((sheet, widths), (fields_sheet, [30, 12, 24, 50, 60])):
+        for index, width in enumerate(each, start=1):
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
     sheet.freeze_panes = "C2"
     save_atomically(book, path)
     return rows
+
+
+def _link(cell: Any, image: Path) -> None:
+    """A cell that opens ``image`` when clicked."""
+    cell.hyperlink = image.resolve().as_uri()
+    cell.style = "Hyperlink"
 
 
 def import_review(path: Path, out: Path | None = None, *, only_confirmed: bool = False,

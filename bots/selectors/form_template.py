@@ -7,6 +7,7 @@ Loaded like flows: every problem at ``file:line:col``, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -121,12 +122,43 @@ class FieldSpec(FrozenModel):
     sensitive: bool = False
     #: A person's name: checked for itaiji (髙, 﨑) that OCR reads as the standard character.
     itaiji: bool = False
+    #: ``text`` only: the width of digits and Latin letters kept as printed (第２ stays 第２), or made
+    #: full-width (``zenkaku``) or half-width (``hankaku``) by the target system's rule. Never changed silently.
+    width: Literal["as_printed", "zenkaku", "hankaku"] = "as_printed"
+    #: ``text`` only: the characters the value may hold: ``name`` (JIS X 0208/0213 kanji, kana, ・ ー 々),
+    #: ``address`` (those, digits, Latin letters, －‐-・、 and brackets) or ``any``; default ``name``
+    #: for an ``itaiji`` field, else ``any``. Anything else is a problem (a "," read before a name).
+    charset: Literal["name", "address", "any"] | None = None
+    #: ``date_wareki`` only: the earliest and latest plausible date (ISO, or ``today``); default
+    #: 1900-01-01 to today (bots/ocr/crosscheck.py).
+    min: dt.date | Literal["today"] | None = None
+    max: dt.date | Literal["today"] | None = None
 
     @model_validator(mode="after")
     def _options_for_choice(self) -> FieldSpec:
         if self.kind == "choice" and not self.options:
             raise ValueError(tr("choice には options（選択肢）を書いてください", "a choice field needs options"))
         return self
+
+    @model_validator(mode="after")
+    def _rules_for_their_kind(self) -> FieldSpec:
+        if self.kind != "text" and (self.width != "as_printed" or self.charset is not None):
+            raise ValueError(tr("width と charset は text の欄にだけ書けます", "width and charset apply to text fields only"))
+        if self.kind != "date_wareki" and (self.min is not None or self.max is not None):
+            raise ValueError(tr("min と max は日付（date_wareki）の欄にだけ書けます",
+                                "min and max apply to date (date_wareki) fields only"))
+        return self
+
+    def characters(self) -> str:
+        """The character set a ``text`` value is checked against (see ``charset``)."""
+        return self.charset or ("name" if self.itaiji else "any")
+
+
+class CrossCheck(FrozenModel):
+    """Two fields that must agree: a postcode and the address it belongs to (bots/ocr/crosscheck.py)."""
+
+    postcode: str
+    address: str
 
 
 class FormTemplate(FrozenModel):
@@ -145,6 +177,9 @@ class FormTemplate(FrozenModel):
     #: (bots/ocr/DESIGN.md: calibrated on a tuning set; a model's confidence barely separates its
     #: right readings from its wrong ones, two models agreeing does).
     agree_confidence: float = Field(0.0, ge=0, le=100)
+    #: Fields checked against each other; ``None``: derived from the kinds where safe (one ``zip`` field
+    #: and one address field); ``[]``: none.
+    cross_checks: tuple[CrossCheck, ...] | None = None
 
     @field_validator("anchors", mode="before")
     @classmethod
@@ -161,6 +196,16 @@ class FormTemplate(FrozenModel):
         # Loaded from a file, ``image:`` was checked where it stands (cached: no second computation).
         if isinstance(self.anchors, ReferenceImage):
             _check_reference(self.anchors.image, (self.page.width_mm, self.page.height_mm))
+        return self
+
+    @model_validator(mode="after")
+    def _cross_checks_name_fields(self) -> FormTemplate:
+        for check in self.cross_checks or ():
+            for role, name, kind in (("postcode", check.postcode, "zip"), ("address", check.address, "text")):
+                spec = self.fields.get(name)
+                if spec is None or spec.kind != kind:
+                    raise ValueError(tr("cross_checks の {r} には {k} の欄の名前を書いてください（'{n}'）",
+                                        "cross_checks: {r} must name a {k} field ('{n}')", r=role, k=kind, n=name))
         return self
 
     @model_validator(mode="after")

@@ -1,9 +1,11 @@
 """Scanned forms as a record source: each form becomes a :class:`SourceRecord` exactly like an
 Excel row (same columns, same coercion), so the keying steps are the same.
 
-A form with a doubtful field becomes a record marked for review (要確認, never keyed); a file
-that is not a readable form becomes a failed record with the reason; the batch goes on. When
-the last form has been read, the review workbook is written beside the scans.
+A form with a doubtful field becomes a record marked for review (要確認, never keyed), and so does
+a page that could not be read as this form at all (an unreadable file, a blank page, the wrong
+paper, another document: :class:`~bots.ocr.results.PageDoubt`), with the reason; only the engine's
+own faults make a failed record (失敗). The batch goes on. When the last form has been read, the
+review workbook is written beside the scans: every scan of the batch is keyed or listed there.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def form_record(index: int, form: FormResult, columns: dict[str, ColumnSpec]) ->
     """One form → one record, typed like an Excel row."""
     if form.error is not None:
         return SourceRecord(index=index, location=form.location, raw={}, values={}, error=form.error)
+    if form.page_doubt is not None:
+        return SourceRecord(index=index, location=form.location, raw={}, values={}, review=True,
+                            error=tr("帳票として読み取れません（入力していません）: {p}", "not read as a form, not keyed: {p}",
+                                     p=form.page_doubt.reason))
     raw = {name: _as_cell(form.fields[name].value) if name in form.fields else None for name in columns}
     values: dict[str, Any] = {}
     notes = [f"{name}: {reading.note}" for name, reading in form.fields.items() if reading.note]

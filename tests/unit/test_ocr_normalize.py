@@ -264,3 +264,68 @@ def test_one_model_only_says_so() -> None:
 def test_a_possible_itaiji_is_never_accepted() -> None:
     reading = decide("氏名", NAME, two_models(("高橋", 96, 0), ("高橋", 95, 1), variant="髙"), 80, 0)
     assert reading.doubtful and "髙" in reading.problems[0]
+
+
+# --- width as printed, the characters of names and addresses --------------------------------------
+
+NAME_FIELD = spec("text", itaiji=True)  # an itaiji field is a name: charset name by default
+ADDRESS = spec("text", charset="address")
+
+
+@pytest.mark.parametrize(("field", "raw"), [
+    (NAME_FIELD, "スミス・ジョン"),            # a foreign resident's name with its middle dot
+    (NAME_FIELD, "髙橋\u3000﨑子"),             # cp932 and JIS X 0213 variants
+    (NAME_FIELD, "𠮷田\u3000一郎"),             # a name variant outside both
+    (NAME_FIELD, "佐々木\u3000みすゞ"),
+    (NAME_FIELD, "SMITH, JOHN PAUL"),         # as a 在留カード prints it
+    (ADDRESS, "東京都新宿区西新宿1丁目2番3号コーポ第２みどり荘"),
+    (ADDRESS, "東京都千代田区霞が関1－2－3 ABC Bldg（3F）"),
+])  # fmt: skip
+def test_names_and_addresses_in_their_character_sets(field: FieldSpec, raw: str) -> None:
+    assert normalize(field, raw)[1] == []
+
+
+@pytest.mark.parametrize(("field", "raw", "reason"), [
+    (NAME_FIELD, ",中村真由美", "先頭か末尾"),   # a speck read as a comma (issue 20)
+    (spec("text"), "中村真由美。", "先頭か末尾"),  # whatever the charset
+    (NAME_FIELD, "中村.真由美", "使わない文字があります（.）"),
+    (NAME_FIELD, "NAKAMURA", "使わない文字"),
+    (NAME_FIELD, "SMITH,, JOHN", "使わない文字"),
+    (ADDRESS, "東京都新宿区西新宿1,2,3", "使わない文字があります（,）"),
+])  # fmt: skip
+def test_stray_punctuation_in_names_and_addresses(field: FieldSpec, raw: str, reason: str) -> None:
+    _value, problems = normalize(field, raw)
+    assert len(problems) == 1 and reason in problems[0]
+
+
+def test_a_sensitive_field_does_not_name_the_characters() -> None:
+    _value, problems = normalize(spec("text", charset="name", sensitive=True), "中村.真由美")
+    assert problems and "." not in problems[0]
+
+
+def test_a_roman_name_keeps_its_comma_and_space() -> None:
+    assert normalize(NAME_FIELD, "SMITH,  JOHN") == ("SMITH, JOHN", [])
+
+
+def test_width_is_kept_as_printed_unless_the_field_declares_a_rule() -> None:
+    assert normalize(spec("text"), "第２みどり荘") == ("第２みどり荘", [])
+    assert normalize(spec("text"), "第2みどり荘") == ("第2みどり荘", [])
+    assert normalize(spec("text", width="zenkaku"), "第2みどり荘3F") == ("第２みどり荘３Ｆ", [])
+    assert normalize(spec("text", width="hankaku"), "第２みどり荘３Ｆ") == ("第2みどり荘3F", [])
+    assert normalize(spec("zip"), "１６０－００２３") == ("1600023", [])  # numbers normalise as before
+
+
+def test_width_and_charset_are_for_text_fields_only() -> None:
+    with pytest.raises(ValueError, match="text"):
+        spec("zip", width="zenkaku")
+    with pytest.raises(ValueError, match="text"):
+        spec("kana", charset="name")
+    with pytest.raises(ValueError, match="date_wareki"):
+        spec("text", min="1900-01-01")
+
+
+def test_english_character_problems(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KZ_LANG", "en")
+    i18n.set_language(None)
+    assert normalize(NAME_FIELD, ",中村")[1] == ["read punctuation at the start or end of the value (probably a speck)"]
+    assert normalize(NAME_FIELD, "中,村")[1] == ["characters not used in a name (,)"]
