@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -49,6 +49,7 @@ from bots.ocr.ppocr import PpText, available, join, line_images, recognize
 from bots.ocr.prepare import PAD, READINGS, Prepared, prepare
 from bots.ocr.register import mm_to_px
 from bots.ocr.tesseract import Word, model_dirs, read_batch
+from bots.ocr.widths import ink_widths
 from bots.selectors.form_template import FieldKind, FieldSpec, FormTemplate
 
 Gray = NDArray[np.uint8]
@@ -105,6 +106,9 @@ class FieldOcr:
     ink_choice: InkChoice | None = None  #: where the readings differ, the one the ink prefers (bots.ocr.inkfit)
     #: the second engine's reading (PP-OCR); None when it is not installed or the kind is not witnessed
     witness: PpText | None = None
+    #: ``text`` fields kept as printed: each candidate value → it in the widths the ink shows (None:
+    #: the ink cannot tell); see :mod:`bots.ocr.widths`
+    widths: dict[str, str | None] = field(default_factory=dict)
 
 
 _Key = tuple[str, int, "str | None", "Path | None"]  #: one tesseract call: lang, psm, whitelist, model
@@ -133,6 +137,7 @@ def read_fields(
     crops: dict[str, Path | None] = {}
     prepared: dict[str, list[Prepared]] = {}
     lines: dict[str, list[Gray]] = {}
+    zones: dict[str, Gray] = {}
     inset = mm_to_px(INSET_MM)
     for name, spec in template.fields.items():
         x0, y0, x1, y1 = zone_px(template, name)
@@ -140,9 +145,10 @@ def read_fields(
         if spec.kind == "checkbox":
             results[name] = _checkbox(name, gray[y0:y1, x0:x1], paper, ink, crops[name])
             continue
-        prepared[name] = prepare(gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset], paper, ink)
+        zones[name] = gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset]
+        prepared[name] = prepare(zones[name], paper, ink)
         if spec.kind in WITNESS_KINDS and prepared[name] and available():
-            lines[name] = line_images(gray[y0 + inset : y1 - inset, x0 + inset : x1 - inset], paper, ink)
+            lines[name] = line_images(zones[name], paper, ink)
     everything = range(len(READINGS))
     first = {name: FIRST_PASS if len(_engines(template.fields[name], template)) > 1 else everything
              for name in prepared}
@@ -170,8 +176,11 @@ def read_fields(
             texts += [choice.text] if choice else []
             itaiji = next((suspect for text in texts
                            if (suspect := suspected_variant(readings[0].segments, text))), "")
+        # The width printed, for the values the decision may accept: read alike twice, or the ink's choice.
+        twice = [text for text in dict.fromkeys(r.text for r in read) if sum(r.text == text for r in read) > 1]
+        widths = ink_widths(spec, zones[name], [*twice, *([choice.text] if choice else [])], paper=paper, ink=ink)
         results[name] = FieldOcr(name, read, crop=crops[name], variant=itaiji, ink_choice=choice,
-                                 witness=witnesses.get(name))
+                                 witness=witnesses.get(name), widths=widths)
     return results
 
 

@@ -56,6 +56,7 @@ from bots.ocr.ppocr import warn_if_missing
 from bots.ocr.register import WORK_DPI, Canvas, register
 from bots.ocr.results import FieldReading, FormResult, PageDoubt, PageProblem
 from bots.ocr.tesseract import ensure_tesseract
+from bots.ocr.widths import as_printed
 from bots.ocr.witness import witnessed
 from bots.platform.process import leave_terminal_group
 from bots.selectors.form_template import FieldSpec, FormTemplate
@@ -187,6 +188,10 @@ def _unexpected(exc: Exception) -> str:
     return tr("読み取り中にエラーが起きました（{e}）", "reading failed ({e})", e=type(exc).__name__)
 
 
+#: The kinds whose value may hold a space (a doubtful gap is a doubtful value); the others drop spaces.
+SPACED_KINDS = frozenset({"text", "kana"})
+
+
 def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
            cross_threshold: float | None = None) -> FieldReading:
     """One field's value and, when it cannot be trusted, why (see the module doc).
@@ -194,6 +199,8 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
     A value the tesseract readings agreed on, or the ink chose, is then put to the second engine
     (:func:`bots.ocr.witness.witnessed`): for the kinds it reads (``fields.WITNESS_KINDS``) it is
     accepted only if PP-OCR reads the same; without the engine the tesseract rule alone decides.
+    A ``text`` value kept as printed then takes the width of its digits and letters from the ink
+    (:func:`bots.ocr.widths.as_printed`), or goes to review when the ink cannot tell.
 
     ``cross_threshold``: the confidence each reading needs when the readings come from two models
     (default ``threshold``); one model's confidence says little about its own errors (wrong
@@ -212,8 +219,11 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
     models = {reading.model for reading in seen.readings}
     if len(models) > 1:
         threshold = threshold if cross_threshold is None else cross_threshold
+    # A doubtful gap matters only where a space is part of the value (佐藤　一郎); digits, dates and
+    # choices drop spaces when normalised (a 12-cell comb of 個人番号 is all gaps).
+    spaces_matter = spec.kind in SPACED_KINDS
     confident = [(reading, value) for reading, value in valid
-                 if reading.confidence >= threshold and not (value is not None and reading.spacing_doubt)]
+                 if reading.confidence >= threshold and not (value is not None and spaces_matter and reading.spacing_doubt)]
     if len(models) > 1:
         # Every model reads the value in one of its readings at least; another reading of a model
         # that also reads it is a slip of that model on another image, not evidence of another value.
@@ -227,12 +237,12 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
     if len(values) == 1 and len(confident) >= 2:  # two confident readings agree, none reads otherwise
         value = confident[0][1]
         confidence = min(reading.confidence for reading, _ in confident)
-        return witnessed(spec, seen.witness,
-                         FieldReading(name, value, confident[0][0].text, round(confidence, 1), (), seen.crop))
+        kept = FieldReading(name, value, confident[0][0].text, round(confidence, 1), (), seen.crop)
+        return as_printed(spec, seen.widths, witnessed(spec, seen.witness, kept))
     if seen.ink_choice is not None and not seen.variant:
         settled = _by_ink(name, spec, seen, seen.ink_choice)
         if settled is not None:
-            return witnessed(spec, seen.witness, settled)
+            return as_printed(spec, seen.widths, witnessed(spec, seen.witness, settled))
     # Doubtful: show the most trusted reading, and every reason.
     first, value, problems = max(readings, key=lambda r: (not r[2], r[0].confidence))
     problems = list(problems)
@@ -243,7 +253,7 @@ def decide(name: str, spec: FieldSpec, seen: FieldOcr, threshold: float,
         shown = "" if spec.sensitive else ": " + " / ".join(sorted(values))
         problems.append(tr("読み取るたびに違う値になります{o}", "the readings differ{o}", o=shown))
     elif valid:
-        if any(reading.spacing_doubt for reading, value in valid if value is not None):
+        if spaces_matter and any(reading.spacing_doubt for reading, value in valid if value is not None):
             problems.append(tr("空白の有無がはっきりしません", "unclear whether there is a space"))
         elif len(models) > 1 and len({r.model for r, _ in valid}) < len(models):
             problems.append(tr("2 つの OCR モデルの一方しかこの値を読めません",

@@ -9,11 +9,11 @@ is never settled here: the field goes to a person with both readings (none for `
 Agreement is judged on the value both normalised the same way (:func:`bots.ocr.normalize.normalize`),
 with spaces ignored (both engines' spaces come from the same ink gaps) and a dash between katakana
 read as the long-vowel mark ー (PP-OCR reads コーポ as コ-ポ now and then; the value kept is
-tesseract's). The width printed is never
-changed: where the two differ only in width (第２ / 第2) the field goes to review, since neither
-engine knows it — tesseract reads a full-width ２ as 2 every time, PP-OCR now and then (measured on
-degraded lines: 3 of 4). Where both read the same width, a width rule of the field (``normalize``)
-or the ink must tell.
+tesseract's). Neither engine knows the width printed — tesseract reads a full-width ２ as 2 every
+time, PP-OCR now and then (measured on degraded lines: 3 of 4) —, so the width is not judged here: a
+``text`` field takes it from the ink or from its width rule (:mod:`bots.ocr.widths`, ``normalize``),
+and where the engines differ only in width the witness agrees. In any other field a difference in
+width alone still goes to review: the width printed is never changed silently.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from bots.i18n import tr
 from bots.ocr.normalize import normalize
 from bots.ocr.ppocr import PpText
 from bots.ocr.results import FieldReading
+from bots.ocr.widths import keeps_printed_width
 from bots.selectors.form_template import FieldSpec
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  #: ！…～ → !…~
@@ -42,10 +43,9 @@ def witnessed(spec: FieldSpec, witness: PpText | None, accepted: FieldReading) -
         return accepted
     value, problems = normalize(spec, witness.text)
     if not problems and agree(value, accepted.value):
-        if _same_width(_text(value), _text(accepted.value)):
-            return accepted
-        # Only the width differs (第２ / 第2): neither engine knows it (tesseract reads ２ as 2 always,
-        # PP-OCR now and then), so it is not chosen here: a person looks, the width is never changed.
+        if _same_width(_text(value), _text(accepted.value)) or keeps_printed_width(spec):
+            return accepted  # a text field kept as printed takes the width from the ink (bots.ocr.widths)
+        # Only the width differs (第２ / 第2) in a field whose width no ink check settles: a person looks.
         return replace(accepted, problems=(tr("全角・半角がはっきりしません（2 つの OCR エンジンで違います）",
                                               "unclear whether full-width or half-width (the two OCR engines "
                                               "differ)"),), note="")

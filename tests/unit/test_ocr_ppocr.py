@@ -133,11 +133,11 @@ def test_a_sensitive_fields_values_stay_out_of_the_reason() -> None:
     assert reading.problems == ("2 つの OCR エンジンの読みが違います",)
 
 
-def test_a_difference_in_width_only_goes_to_review(clean: FieldOcr) -> None:
-    """Neither engine knows the width printed (tesseract reads ２ as 2): never chosen, never changed."""
+def test_a_difference_in_width_only_is_settled_by_the_ink(clean: FieldOcr) -> None:
+    """Neither engine knows the width printed (tesseract reads ２ as 2): the ink decides (bots.ocr.widths)."""
     full = KOPO.replace("5", "５")
     reading = decided(replace(clean, witness=PpText(full, 98.0)))
-    assert reading.problems and "全角・半角" in reading.problems[0]
+    assert (reading.value, reading.problems) == (KOPO, ())  # printed half-width: the ink keeps 5
     dashed = decided(replace(clean, witness=PpText(KOPO.replace("コーポ", "コ-ポ"), 98.0)))
     assert not dashed.problems and dashed.value == KOPO
 
