@@ -51,6 +51,10 @@ T = TypeVar("T")
 _FIRST_SLICE_MS = 1000.0
 
 
+#: Chromium's error for a load cut short by the browser itself (not an answer of the target system).
+_ABORTED = "net::ERR_ABORTED"
+
+
 class _Dispatched(Exception):
     """A timed-out try whose input was sent: the action is done (see ``act``)."""
 
@@ -335,7 +339,14 @@ class BrowserSession:
         TargetSystemError instead of leaving the next step to time out on an error page."""
         full = urljoin(self.base_url or "", url)
         try:
-            response = self.page.goto(full, timeout=timeout_ms, wait_until="domcontentloaded")
+            try:
+                response = self.page.goto(full, timeout=timeout_ms, wait_until="domcontentloaded")
+            except PlaywrightError as exc:
+                if _ABORTED not in str(exc):
+                    raise
+                # Chromium aborted the load (another navigation of the page — a late redirect or
+                # refresh of the screen being left — cut it): opening a screen is a plain GET, once more.
+                response = self.page.goto(full, timeout=timeout_ms, wait_until="domcontentloaded")
         except PlaywrightError as exc:
             raise translate(exc, tr("画面を開く: {u}", "open {u}", u=full), element=False) from exc
         if response is not None and response.status >= 500:
