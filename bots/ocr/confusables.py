@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from bots.i18n import tr
-from bots.ocr.clean import clean, gaps, ink_box
+from bots.ocr.clean import cleaned_ink, gaps, ink_box
 from bots.ocr.glyphs import SIZE, Gray, best_font, print_fonts
 from bots.ocr.inkcompare import contrast, placed_distance, same_advance
 
@@ -167,14 +167,10 @@ def _in_context(part: str, i: int, alike: str) -> bool:
 def ink_runs(crop: Gray, paper: float, ink: float) -> list[Gray]:
     """The crop's ink as grey levels (ink 255, paper 0), one image per run between full-width spaces,
     each cut to its ink and SIZE px high, blurred like :func:`bots.ocr.glyphs.ink_image`."""
-    if crop.size == 0:
+    found = cleaned_ink(crop, paper, ink)
+    if found is None:
         return []
-    dark = crop < (paper + ink) / 2
-    mask = clean(dark)
-    box = ink_box(mask)
-    if box is None:
-        return []
-    y0, y1, x0, x1 = box
+    dark, mask, (y0, y1, x0, x1) = found
     wide, _doubtful = gaps(mask[y0:y1, x0:x1], y1 - y0)
     edges = [x0] + [x for gap in wide for x in (x0 + gap[0], x0 + gap[1])] + [x1]
     level = np.clip((paper - crop.astype(np.float32)) / max(paper - ink, 1.0) * 255, 0, 255)

@@ -34,7 +34,7 @@ from loguru import logger
 from numpy.typing import NDArray
 
 from bots.i18n import tr
-from bots.ocr.clean import clean, gaps, ink_box
+from bots.ocr.clean import cleaned_ink, gaps
 
 Gray = NDArray[np.uint8]
 
@@ -172,14 +172,10 @@ def line_images(crop: Gray, paper: float, ink: float) -> list[Gray]:
     paper; [] when there is no ink.
 
     Gray, not binarised: PP-OCR was trained on camera and scan images, not on thresholded ones."""
-    if crop.size == 0:
+    found = cleaned_ink(crop, paper, ink)
+    if found is None:
         return []
-    dark = crop < (paper + ink) / 2
-    mask = clean(dark)
-    box = ink_box(mask)
-    if box is None:
-        return []
-    y0, y1, x0, x1 = box
+    dark, mask, (y0, y1, x0, x1) = found
     erased = cv2.dilate((dark & ~mask).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     line = np.where(erased, np.uint8(round(paper)), crop).astype(np.uint8)[y0:y1]
     # Scanner noise and JPEG blocks make the model drop characters (コーポ → コポ, 丁目 → 丁): measured

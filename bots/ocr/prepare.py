@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from bots.ocr.clean import clean, gaps, ink_box
+from bots.ocr.clean import cleaned_ink, gaps
 
 Gray = NDArray[np.uint8]
 
@@ -36,14 +36,10 @@ class Prepared:
 def prepare(crop: Gray, paper: float, ink: float) -> list[Prepared]:
     """The cleaned images of a text crop, one :class:`Prepared` per reading; [] when there is no
     ink in the zone."""
-    if crop.size == 0:
+    found = cleaned_ink(crop, paper, ink)
+    if found is None:
         return []
-    dark = crop < (paper + ink) / 2
-    mask = clean(dark)
-    box = ink_box(mask)
-    if box is None:
-        return []
-    y0, y1, x0, x1 = box
+    dark, mask, (y0, y1, x0, x1) = found
     height = y1 - y0
     margin = max(2, height // 6)
     rows = slice(max(0, y0 - margin), y1 + margin)
